@@ -1,0 +1,47 @@
+import type tls from 'node:tls';
+import type { DebugLevel, Pop3Logger } from './debug-log.js';
+
+export type StartTlsMode = 'required' | 'opportunistic' | 'never';
+
+/** Login credentials. `accessToken` may be a function so a caller can refresh OAuth2 tokens. */
+export interface Credentials {
+  readonly user: string;
+  readonly pass?: string;
+  readonly accessToken?: string | (() => string | Promise<string>);
+  /** Authorization identity for SASL mechanisms that carry one (PLAIN, SCRAM, EXTERNAL). */
+  readonly authzid?: string;
+  /** Force a mechanism: a SASL name ('PLAIN', 'SCRAM-SHA-256', ...), 'APOP' or 'USER'. */
+  readonly mechanism?: string;
+}
+
+export interface ConnectOptions {
+  readonly host: string;
+  /** 110, or 995 when `secure`. */
+  readonly port?: number;
+  /** Implicit TLS from the first byte (RFC 8314; poplib's POP3_SSL). */
+  readonly secure?: boolean;
+  /** STLS policy for plain connections: 'required' by default, 'opportunistic' for loopback. */
+  readonly starttls?: StartTlsMode;
+  /** Passed to Node's TLS (ca, cert, key, servername, ...); certificates are verified. */
+  readonly tls?: tls.ConnectionOptions;
+  /** Milliseconds without progress while a reply is owed (default 60000). */
+  readonly timeout?: number;
+  /** Milliseconds to establish TCP/TLS (default: `timeout`). */
+  readonly connectTimeout?: number;
+  /** Aborting closes the connection and rejects what is pending. */
+  readonly signal?: AbortSignal;
+  readonly debugLevel?: DebugLevel;
+  readonly logger?: Pop3Logger;
+  /** Log in during connect. */
+  readonly auth?: Credentials;
+  /** Allow credentials over plaintext to a non-loopback host (default false). */
+  readonly allowInsecureAuth?: boolean;
+  /** Longest status or listing line accepted (default 8 KiB). */
+  readonly maxLineLength?: number;
+  /** Largest message accepted by RETR/TOP (default: no limit; bodies stream). */
+  readonly maxMessageSize?: number;
+  /** Largest LIST/UIDL/CAPA reply accepted (default 64 MiB: ~3 million messages). */
+  readonly maxListingSize?: number;
+  /** Most commands written ahead of their replies when pipelining (default 100). */
+  readonly maxInFlight?: number;
+}

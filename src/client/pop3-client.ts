@@ -1,0 +1,448 @@
+import type net from 'node:net';
+import type { Readable } from 'node:stream';
+import type tls from 'node:tls';
+import {
+  Pop3AuthError,
+  Pop3ConnectionError,
+  Pop3ProtocolError,
+  Pop3SecurityError,
+  Pop3ServerError,
+  Pop3StateError,
+} from '../errors.js';
+import { extractApopTimestamp } from '../protocol/apop.js';
+import {
+  type Capabilities,
+  type CapabilityMap,
+  describeCapabilities,
+  parseCapabilities,
+} from '../protocol/capabilities.js';
+import { DEFAULT_MAX_LINE_LENGTH, POP3_PORT, POP3S_PORT } from '../protocol/constants.js';
+import { assertMessageNumber, type CommandArgument, encodeCommand } from '../protocol/encoder.js';
+import {
+  type MaildropStat,
+  type MessageSize,
+  type MessageUid,
+  parseListLine,
+  parseStat,
+  parseUidlLine,
+} from '../protocol/listings.js';
+import { apopDigest } from '../sasl/apop.js';
+import { createClientMechanism } from '../sasl/index.js';
+import { isLoopbackAddress } from '../transport/loopback.js';
+import { openSocket } from '../transport/connect.js';
+import { upgradeToTls } from '../transport/starttls.js';
+import { CollectingSink, StreamSink } from './body-sinks.js';
+import { CommandQueue, type CommandSpec } from './command-queue.js';
+import { type DebugLevel, DebugLog } from './debug-log.js';
+import { listingLines } from './listing-lines.js';
+import { chooseLoginMethod } from './login-method.js';
+import type { ConnectOptions, Credentials, StartTlsMode } from './options.js';
+import { SaslExchange } from './sasl-exchange.js';
+
+export type ClientState = 'authorization' | 'transaction' | 'closed';
+
+const DEFAULT_TIMEOUT = 60_000;
+const DEFAULT_MAX_LISTING = 64 * 1024 * 1024;
+const DEFAULT_MAX_IN_FLIGHT = 100;
+
+/**
+ * A POP3 client (RFC 1939, with CAPA, STLS, SASL, UTF8, RESP-CODES and PIPELINING).
+ * Commands may be issued without awaiting the previous one: replies always resolve in order,
+ * and are pipelined when the server advertises PIPELINING.
+ */
+export class Pop3Client implements AsyncDisposable {
+  /** The greeting text after "+OK " (poplib's getwelcome()). */
+  readonly welcome: string;
+  readonly #options: ConnectOptions;
+  readonly #queue: CommandQueue;
+  readonly #log: DebugLog;
+  readonly #loopback: boolean;
+  #tls: boolean;
+  #capabilityMap: CapabilityMap = Object.create(null);
+  #state: ClientState = 'authorization';
+  #closedByUser = false;
+
+  private constructor(options: ConnectOptions, queue: CommandQueue, log: DebugLog, welcome: string) {
+    this.#options = options;
+    this.#queue = queue;
+    this.#log = log;
+    this.welcome = welcome;
+    this.#tls = options.secure === true;
+    this.#loopback = isLoopbackAddress(queue.socket.remoteAddress);
+  }
+
+  /**
+   * Connects, reads the greeting and CAPA, upgrades with STLS as `starttls` says, and logs in
+   * when `auth` is given.
+   * @throws Pop3ConnectionError, Pop3TimeoutError, Pop3TlsError, Pop3ServerError (a -ERR
+   *   greeting), Pop3SecurityError (STLS required but not offered), Pop3AuthError.
+   */
+  static async connect(options: ConnectOptions): Promise<Pop3Client> {
+    const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+    const socket = await openSocket({
+      host: options.host,
+      port: options.port ?? (options.secure ? POP3S_PORT : POP3_PORT),
+      secure: options.secure === true,
+      tls: options.tls,
+      connectTimeout: options.connectTimeout ?? timeout,
+      signal: options.signal,
+    });
+    const log = new DebugLog(options.debugLevel ?? 0, options.logger);
+    const queue = new CommandQueue(socket, {
+      maxLineLength: options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH,
+      idleTimeout: timeout,
+      maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      log,
+    });
+    let client: Pop3Client | undefined;
+    const onAbort = () => queue.fail(new Pop3ConnectionError('connection aborted', { cause: options.signal?.reason }));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    queue.onClose = () => {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (client) client.#state = 'closed';
+    };
+    try {
+      const greeting = await queue.send({ verb: 'greeting', line: undefined });
+      client = new Pop3Client(options, queue, log, greeting.text);
+      await client.#setUp(options);
+      return client;
+    } catch (error) {
+      queue.fail(error instanceof Error ? error : new Pop3ConnectionError(String(error)));
+      throw error;
+    }
+  }
+
+  async #setUp(options: ConnectOptions): Promise<void> {
+    await this.#refreshCapabilities();
+    if (!this.#tls) {
+      const mode: StartTlsMode = options.starttls ?? (this.#loopback ? 'opportunistic' : 'required');
+      if (mode !== 'never' && 'STLS' in this.#capabilityMap) await this.stls();
+      else if (mode === 'required') {
+        throw new Pop3SecurityError(
+          `${options.host} does not offer STLS, and starttls is 'required' by default; ` +
+            "use secure: true (port 995), or starttls: 'never' to accept a plaintext connection",
+        );
+      }
+    }
+    if (options.auth) await this.login(options.auth);
+  }
+
+  /** 'authorization' until a login succeeds, 'transaction' after, 'closed' once closed. */
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  /** True when the connection is encrypted (implicit TLS or after STLS). */
+  get secure(): boolean {
+    return this.#tls;
+  }
+
+  /** The last CAPA reply as a typed view (re-read after STLS and after login). */
+  get capabilities(): Capabilities {
+    return describeCapabilities(this.#capabilityMap);
+  }
+
+  /** Debug output: 0 none, 1 commands and status lines, 2 every line (poplib's set_debuglevel). */
+  setDebugLevel(level: DebugLevel): void {
+    this.#log.level = level;
+  }
+
+  /** CAPA (RFC 2449): capability name (upper-case) -> arguments. @throws Pop3ServerError */
+  async capa(): Promise<Record<string, string[]>> {
+    const reply = await this.#send(this.#multiSpec('CAPA', [], DEFAULT_MAX_LISTING));
+    this.#capabilityMap = parseCapabilities(listingLines((reply.sink as CollectingSink).body, 'utf8'));
+    this.#queue.pipelining = 'PIPELINING' in this.#capabilityMap;
+    return { ...this.#capabilityMap };
+  }
+
+  async #refreshCapabilities(): Promise<void> {
+    // Servers change capabilities after STLS and login; the old ones must not be trusted.
+    this.#capabilityMap = Object.create(null);
+    this.#queue.pipelining = false;
+    try {
+      await this.capa();
+    } catch (error) {
+      if (!(error instanceof Pop3ServerError)) throw error;
+    }
+  }
+
+  /**
+   * STLS (RFC 2595 §4): upgrades to TLS, discards any plaintext the server sent after "+OK",
+   * and reads CAPA again. Resolves to the server text.
+   * @throws Pop3StateError (already TLS, or after login), Pop3ServerError, Pop3TlsError.
+   */
+  async stls(tlsOptions?: tls.ConnectionOptions): Promise<string> {
+    if (this.#tls) throw new Pop3StateError('the connection already uses TLS');
+    if (this.#state !== 'authorization') throw new Pop3StateError('STLS is only allowed before login');
+    const queue = this.#queue;
+    const reply = await this.#send({
+      verb: 'STLS',
+      line: encodeCommand('STLS'),
+      barrier: true,
+      holdAfterOk: true,
+      onOk: () => queue.detach(),
+    });
+    try {
+      const upgraded = await upgradeToTls(
+        queue.socket as net.Socket,
+        this.#options.host,
+        tlsOptions ?? this.#options.tls,
+        this.#options.connectTimeout ?? this.#options.timeout ?? DEFAULT_TIMEOUT,
+      );
+      if (upgraded.discarded > 0) this.#log.note(`discarded ${upgraded.discarded} plaintext octets after STLS`);
+      this.#tls = true;
+      queue.release(upgraded.socket);
+    } catch (error) {
+      queue.fail(error as Error);
+      throw error;
+    }
+    await this.#refreshCapabilities();
+    return reply.text;
+  }
+
+  /** USER (RFC 1939 §7). @throws Pop3AuthError, Pop3SecurityError */
+  user(name: string): Promise<string> {
+    return this.#credentialCommand('USER', [name], `USER ${name}`);
+  }
+
+  /** PASS (RFC 1939 §7); on success the session enters TRANSACTION. @throws Pop3AuthError */
+  async pass(password: string): Promise<string> {
+    const text = await this.#credentialCommand('PASS', [password], 'PASS ****');
+    await this.#afterLogin();
+    return text;
+  }
+
+  /** APOP (RFC 1939 §7) with the greeting's timestamp, which must be a valid msg-id.
+   * @throws Pop3SecurityError (no valid timestamp), Pop3AuthError */
+  async apop(name: string, secret: string): Promise<string> {
+    const timestamp = extractApopTimestamp(this.welcome);
+    if (!timestamp) throw new Pop3SecurityError('the server greeting has no valid APOP timestamp; APOP refused');
+    const text = await this.#credentialCommand('APOP', [name, apopDigest(timestamp, secret)], `APOP ${name} ****`);
+    await this.#afterLogin();
+    return text;
+  }
+
+  /** RPOP (RFC 1081; obsolete, kept for poplib parity). @throws Pop3AuthError */
+  rpop(name: string): Promise<string> {
+    return this.#credentialCommand('RPOP', [name], `RPOP ${name}`);
+  }
+
+  /**
+   * AUTH (RFC 5034) with a SASL mechanism. Resolves to the server text.
+   * @throws Pop3AuthError (refused), Pop3ProtocolError (hostile challenge, wrong server proof;
+   *   the connection is closed), Pop3SecurityError, TypeError (unknown mechanism).
+   */
+  async auth(mechanism: string, credentials: Credentials): Promise<string> {
+    this.#assertCredentialsAllowed();
+    const token =
+      typeof credentials.accessToken === 'function' ? await credentials.accessToken() : credentials.accessToken;
+    const exchange = new SaslExchange(
+      createClientMechanism(
+        mechanism,
+        { user: credentials.user, pass: credentials.pass, accessToken: token, authzid: credentials.authzid },
+        { oauthbearer: { host: this.#options.host, port: this.#queue.socket.remotePort } },
+      ),
+    );
+    try {
+      const reply = await this.#send({
+        verb: 'AUTH',
+        line: exchange.line,
+        logLine: exchange.logLine,
+        barrier: true,
+        onContinuation: (text) => exchange.respond(text),
+        errorFor: (text, code) => exchange.failure ?? new Pop3AuthError('AUTH', text, code),
+      });
+      exchange.finish();
+      await this.#afterLogin();
+      return reply.text;
+    } catch (error) {
+      // Our side failed (not a plain refusal): the session can no longer be trusted.
+      if (error === exchange.failure || (error instanceof Pop3ProtocolError && !this.#queue.closed)) {
+        this.#queue.fail(error as Error);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Logs in the strongest way the server allows: with `accessToken`, OAUTHBEARER or XOAUTH2;
+   * with a password, SCRAM-SHA-256 > SCRAM-SHA-1 > CRAM-MD5 > APOP > PLAIN > LOGIN > USER/PASS.
+   * `credentials.mechanism` forces one. @throws Pop3AuthError, Pop3SecurityError
+   */
+  async login(credentials: Credentials): Promise<string> {
+    const method = chooseLoginMethod(credentials, this.capabilities, extractApopTimestamp(this.welcome) !== undefined);
+    if (method === 'USER') {
+      this.#assertCredentialsAllowed();
+      if (credentials.pass === undefined) throw new TypeError('USER/PASS login needs a password');
+      await this.user(credentials.user);
+      return this.pass(credentials.pass);
+    }
+    if (method === 'APOP') {
+      if (credentials.pass === undefined) throw new TypeError('APOP needs a password');
+      this.#assertCredentialsAllowed();
+      return this.apop(credentials.user, credentials.pass);
+    }
+    return this.auth(method, credentials);
+  }
+
+  /** STAT: message count and maildrop size in octets. */
+  async stat(): Promise<MaildropStat> {
+    return parseStat(await this.#simple('STAT'));
+  }
+
+  /** LIST: every message's size, or one message's. */
+  list(): Promise<MessageSize[]>;
+  list(msg: number): Promise<MessageSize>;
+  async list(msg?: number): Promise<MessageSize[] | MessageSize> {
+    if (msg !== undefined) return parseListLine(await this.#simple('LIST', msg));
+    return (await this.#listing('LIST')).map(parseListLine);
+  }
+
+  /** UIDL: every message's unique id, or one message's. */
+  uidl(): Promise<MessageUid[]>;
+  uidl(msg: number): Promise<MessageUid>;
+  async uidl(msg?: number): Promise<MessageUid[] | MessageUid> {
+    if (msg !== undefined) return parseUidlLine(await this.#simple('UIDL', msg));
+    return (await this.#listing('UIDL')).map(parseUidlLine);
+  }
+
+  /** RETR: the whole message, dot-stuffing undone, line endings as sent. */
+  async retr(msg: number): Promise<Buffer> {
+    assertMessageNumber('RETR', msg);
+    const reply = await this.#send(this.#multiSpec('RETR', [msg], this.#maxMessageSize));
+    return (reply.sink as CollectingSink).body;
+  }
+
+  /**
+   * RETR as a Readable with backpressure: resolves once the server said "+OK". A slow reader
+   * pauses the socket; destroying the stream early drains the rest so the session stays in
+   * step. Read or destroy it before awaiting later commands: their replies queue behind it.
+   */
+  async retrStream(msg: number): Promise<Readable> {
+    assertMessageNumber('RETR', msg);
+    const limit = this.#maxMessageSize;
+    const reply = await this.#send({
+      verb: 'RETR',
+      line: encodeCommand('RETR', [msg]),
+      multiline: true,
+      resolveOnStatus: true,
+      sink: () => new StreamSink(limit),
+    });
+    return reply.sink as StreamSink;
+  }
+
+  /** TOP: the headers, the blank line and the first `lines` body lines. */
+  async top(msg: number, lines: number): Promise<Buffer> {
+    assertMessageNumber('TOP', msg);
+    const reply = await this.#send(this.#multiSpec('TOP', [msg, lines], this.#maxMessageSize));
+    return (reply.sink as CollectingSink).body;
+  }
+
+  /** DELE: marks a message; it is removed when QUIT commits. */
+  dele(msg: number): Promise<string> {
+    return this.#simple('DELE', msg);
+  }
+
+  /** RSET: unmarks every deleted message. */
+  rset(): Promise<string> {
+    return this.#simple('RSET');
+  }
+
+  /** NOOP: keeps the session alive. */
+  noop(): Promise<string> {
+    return this.#simple('NOOP');
+  }
+
+  /** UTF8 (RFC 6856): user names, passwords and text are UTF-8 from here on. */
+  utf8(): Promise<string> {
+    return this.#send({ verb: 'UTF8', line: encodeCommand('UTF8'), barrier: true }).then((r) => r.text);
+  }
+
+  /** QUIT: commits deletions (UPDATE state) and closes. Resolves to the server text. */
+  async quit(): Promise<string> {
+    const queue = this.#queue;
+    try {
+      const reply = await this.#send({
+        verb: 'QUIT',
+        line: encodeCommand('QUIT'),
+        barrier: true,
+        onOk: () => queue.expectClose(),
+      });
+      return reply.text;
+    } finally {
+      this.#closedByUser = true;
+      this.#state = 'closed';
+      queue.fail(new Pop3StateError('the client is closed'));
+    }
+  }
+
+  /** Closes without QUIT: nothing marked for deletion is deleted (poplib's close()). */
+  close(): void {
+    this.#closedByUser = true;
+    this.#state = 'closed';
+    this.#queue.fail(new Pop3StateError('the client is closed'));
+  }
+
+  /** `await using client = await Pop3Client.connect(...)`: QUIT when usable, else close. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#state === 'closed') return;
+    try {
+      await this.quit();
+    } catch {
+      this.close();
+    }
+  }
+
+  get #maxMessageSize(): number {
+    return this.#options.maxMessageSize ?? Number.POSITIVE_INFINITY;
+  }
+
+  #send(spec: CommandSpec) {
+    if (this.#closedByUser) return Promise.reject(new Pop3StateError('the client is closed'));
+    return this.#queue.send(spec);
+  }
+
+  async #simple(verb: string, msg?: number): Promise<string> {
+    const args: CommandArgument[] = [];
+    if (msg !== undefined) {
+      assertMessageNumber(verb, msg);
+      args.push(msg);
+    }
+    return (await this.#send({ verb, line: encodeCommand(verb, args) })).text;
+  }
+
+  #multiSpec(verb: string, args: CommandArgument[], limit: number): CommandSpec {
+    return { verb, line: encodeCommand(verb, args), multiline: true, sink: () => new CollectingSink(limit, verb) };
+  }
+
+  async #listing(verb: 'LIST' | 'UIDL'): Promise<string[]> {
+    const limit = this.#options.maxListingSize ?? DEFAULT_MAX_LISTING;
+    const reply = await this.#send(this.#multiSpec(verb, [], limit));
+    return listingLines((reply.sink as CollectingSink).body, 'latin1');
+  }
+
+  async #credentialCommand(verb: string, args: string[], logLine: string): Promise<string> {
+    this.#assertCredentialsAllowed();
+    const reply = await this.#send({
+      verb,
+      line: encodeCommand(verb, args),
+      logLine,
+      errorFor: (text, code) => new Pop3AuthError(verb, text, code),
+    });
+    return reply.text;
+  }
+
+  #assertCredentialsAllowed(): void {
+    if (this.#closedByUser || this.#queue.closed) throw new Pop3StateError('the client is closed');
+    if (this.#tls || this.#loopback || this.#options.allowInsecureAuth) return;
+    throw new Pop3SecurityError(
+      `refusing to send credentials to ${this.#options.host} over a plaintext connection; ` +
+        'use secure: true or STLS, or set allowInsecureAuth: true',
+    );
+  }
+
+  async #afterLogin(): Promise<void> {
+    this.#state = 'transaction';
+    await this.#refreshCapabilities();
+  }
+}

@@ -1,0 +1,43 @@
+import type net from 'node:net';
+import tls from 'node:tls';
+import { Pop3TimeoutError } from '../errors.js';
+import { tlsOptionsFor, wrapSocketError } from './connect.js';
+
+/**
+ * Upgrades a plain socket after "+OK" to STLS (RFC 2595 §4). The caller has stopped reading
+ * the plain socket; anything the server managed to send before the handshake is plaintext
+ * injection (a MITM can append commands' replies after "+OK"), so it is read out and thrown
+ * away here, and reported to the caller for logging.
+ */
+export async function upgradeToTls(
+  socket: net.Socket,
+  host: string,
+  options: tls.ConnectionOptions | undefined,
+  timeout: number,
+): Promise<{ socket: tls.TLSSocket; discarded: number }> {
+  let discarded = 0;
+  for (let chunk = socket.read(); chunk !== null; chunk = socket.read()) discarded += chunk.length;
+  const secure = tls.connect({ ...tlsOptionsFor(host, options), socket });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Pop3TimeoutError('tls', timeout)), timeout);
+    const onError = (error: Error) => fail(wrapSocketError(error, 'STLS handshake'));
+    const onClose = () => fail(wrapSocketError(new Error('connection closed during handshake'), 'STLS'));
+    function cleanup() {
+      clearTimeout(timer);
+      secure.removeListener('error', onError);
+      secure.removeListener('close', onClose);
+    }
+    function fail(error: Error) {
+      cleanup();
+      secure.destroy();
+      reject(error);
+    }
+    secure.once('error', onError);
+    secure.once('close', onClose);
+    secure.once('secureConnect', () => {
+      cleanup();
+      resolve();
+    });
+  });
+  return { socket: secure, discarded };
+}
