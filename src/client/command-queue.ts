@@ -1,5 +1,11 @@
 import type net from 'node:net';
-import { Pop3ConnectionError, Pop3Error, Pop3ProtocolError, Pop3ServerError, Pop3TimeoutError } from '../errors.js';
+import {
+  Pop3ConnectionError,
+  Pop3Error,
+  Pop3ProtocolError,
+  Pop3ServerError,
+  Pop3TimeoutError,
+} from '../errors.js';
 import { BodyDecoder } from '../protocol/body-decoder.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
 import { parseStatusLine, type StatusLine } from '../protocol/status.js';
@@ -232,7 +238,9 @@ export class CommandQueue {
       if (this.#detached) {
         // STLS detached the plain socket: the rest of this chunk is injected plaintext.
         if (offset < chunk.length) {
-          this.#options.log.note(`discarded ${chunk.length - offset} octets sent in plaintext after +OK to STLS`);
+          this.#options.log.note(
+            `discarded ${chunk.length - offset} octets sent in plaintext after +OK to STLS`,
+          );
         }
         return;
       }
@@ -242,7 +250,8 @@ export class CommandQueue {
   #onStatus(head: Pending, status: StatusLine): void {
     const { spec } = head;
     if (status.kind === '+') {
-      if (!spec.onContinuation) throw new Pop3ProtocolError(`unexpected "+" continuation in reply to ${spec.verb}`);
+      if (!spec.onContinuation)
+        throw new Pop3ProtocolError(`unexpected "+" continuation in reply to ${spec.verb}`);
       const answer = spec.onContinuation(status.text);
       this.#socket.write(answer);
       this.#options.log.command('****');
@@ -250,7 +259,9 @@ export class CommandQueue {
     }
     if (status.kind === '-ERR') {
       this.#awaiting.shift();
-      head.reject(spec.errorFor?.(status.text, status.code) ?? new Pop3ServerError(spec.verb, status.text, status.code));
+      head.reject(
+        spec.errorFor?.(status.text, status.code) ?? new Pop3ServerError(spec.verb, status.text, status.code),
+      );
       this.#afterReply(spec, false);
       return;
     }
@@ -276,6 +287,9 @@ export class CommandQueue {
   #afterReply(spec: CommandSpec, ok: boolean): void {
     // A held barrier stays closed until release(); after -ERR nothing changed, so it opens.
     if (spec.barrier && !(ok && spec.holdAfterOk)) this.#gateClosed = false;
+    // With a full pipeline, refill in batches once half of it has drained (mpop refills
+    // likewise): one write per reply would cost a syscall and a TCP segment per message.
+    if (this.pipelining && this.#awaiting.length > this.#options.maxInFlight >> 1) return;
     this.#flush();
   }
 
@@ -304,7 +318,11 @@ export class CommandQueue {
       return;
     }
     const during = this.#awaiting[0]?.spec.verb ?? 'idle';
-    this.fail(new Pop3ConnectionError(`connection closed by server${midReply ? ` while waiting for ${during} reply` : ''}`));
+    this.fail(
+      new Pop3ConnectionError(
+        `connection closed by server${midReply ? ` while waiting for ${during} reply` : ''}`,
+      ),
+    );
   };
 
   readonly #onTimeout = (): void => {

@@ -44,4 +44,6 @@ export interface ConnectOptions {
   readonly maxListingSize?: number;
   /** Most commands written ahead of their replies when pipelining (default 100). */
   readonly maxInFlight?: number;
+  /** 'auto' pipelines when CAPA lists PIPELINING (RFC 2449 §6.6); 'on' and 'off' force it. */
+  readonly pipelining?: 'auto' | 'on' | 'off';
 }

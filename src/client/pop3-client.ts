@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type tls from 'node:tls';
 import {
   Pop3AuthError,
@@ -28,8 +29,8 @@ import {
 } from '../protocol/listings.js';
 import { apopDigest } from '../sasl/apop.js';
 import { createClientMechanism } from '../sasl/index.js';
-import { isLoopbackAddress } from '../transport/loopback.js';
 import { openSocket } from '../transport/connect.js';
+import { isLoopbackAddress } from '../transport/loopback.js';
 import { upgradeToTls } from '../transport/starttls.js';
 import { CollectingSink, StreamSink } from './body-sinks.js';
 import { CommandQueue, type CommandSpec } from './command-queue.js';
@@ -37,6 +38,7 @@ import { type DebugLevel, DebugLog } from './debug-log.js';
 import { listingLines } from './listing-lines.js';
 import { chooseLoginMethod } from './login-method.js';
 import type { ConnectOptions, Credentials, StartTlsMode } from './options.js';
+import { pipelined } from './pipelined.js';
 import { SaslExchange } from './sasl-exchange.js';
 
 export type ClientState = 'authorization' | 'transaction' | 'closed';
@@ -44,6 +46,17 @@ export type ClientState = 'authorization' | 'transaction' | 'closed';
 const DEFAULT_TIMEOUT = 60_000;
 const DEFAULT_MAX_LISTING = 64 * 1024 * 1024;
 const DEFAULT_MAX_IN_FLIGHT = 100;
+
+/** Options of the bulk commands (retrMany, topMany, retrManyStreams, deleMany). */
+export interface BulkOptions {
+  /** Most commands issued ahead of the consumer (default: the connection's maxInFlight). */
+  readonly window?: number;
+}
+
+export interface RetrievedMessage<T> {
+  readonly msg: number;
+  readonly data: T;
+}
 
 /**
  * A POP3 client (RFC 1939, with CAPA, STLS, SASL, UTF8, RESP-CODES and PIPELINING).
@@ -95,7 +108,8 @@ export class Pop3Client implements AsyncDisposable {
       log,
     });
     let client: Pop3Client | undefined;
-    const onAbort = () => queue.fail(new Pop3ConnectionError('connection aborted', { cause: options.signal?.reason }));
+    const onAbort = () =>
+      queue.fail(new Pop3ConnectionError('connection aborted', { cause: options.signal?.reason }));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     queue.onClose = () => {
       options.signal?.removeEventListener('abort', onAbort);
@@ -151,14 +165,14 @@ export class Pop3Client implements AsyncDisposable {
   async capa(): Promise<Record<string, string[]>> {
     const reply = await this.#send(this.#multiSpec('CAPA', [], DEFAULT_MAX_LISTING));
     this.#capabilityMap = parseCapabilities(listingLines((reply.sink as CollectingSink).body, 'utf8'));
-    this.#queue.pipelining = 'PIPELINING' in this.#capabilityMap;
+    this.#applyPipelining();
     return { ...this.#capabilityMap };
   }
 
   async #refreshCapabilities(): Promise<void> {
     // Servers change capabilities after STLS and login; the old ones must not be trusted.
     this.#capabilityMap = Object.create(null);
-    this.#queue.pipelining = false;
+    this.#applyPipelining();
     try {
       await this.capa();
     } catch (error) {
@@ -189,7 +203,8 @@ export class Pop3Client implements AsyncDisposable {
         tlsOptions ?? this.#options.tls,
         this.#options.connectTimeout ?? this.#options.timeout ?? DEFAULT_TIMEOUT,
       );
-      if (upgraded.discarded > 0) this.#log.note(`discarded ${upgraded.discarded} plaintext octets after STLS`);
+      if (upgraded.discarded > 0)
+        this.#log.note(`discarded ${upgraded.discarded} plaintext octets after STLS`);
       this.#tls = true;
       queue.release(upgraded.socket);
     } catch (error) {
@@ -216,8 +231,13 @@ export class Pop3Client implements AsyncDisposable {
    * @throws Pop3SecurityError (no valid timestamp), Pop3AuthError */
   async apop(name: string, secret: string): Promise<string> {
     const timestamp = extractApopTimestamp(this.welcome);
-    if (!timestamp) throw new Pop3SecurityError('the server greeting has no valid APOP timestamp; APOP refused');
-    const text = await this.#credentialCommand('APOP', [name, apopDigest(timestamp, secret)], `APOP ${name} ****`);
+    if (!timestamp)
+      throw new Pop3SecurityError('the server greeting has no valid APOP timestamp; APOP refused');
+    const text = await this.#credentialCommand(
+      'APOP',
+      [name, apopDigest(timestamp, secret)],
+      `APOP ${name} ****`,
+    );
     await this.#afterLogin();
     return text;
   }
@@ -235,7 +255,9 @@ export class Pop3Client implements AsyncDisposable {
   async auth(mechanism: string, credentials: Credentials): Promise<string> {
     this.#assertCredentialsAllowed();
     const token =
-      typeof credentials.accessToken === 'function' ? await credentials.accessToken() : credentials.accessToken;
+      typeof credentials.accessToken === 'function'
+        ? await credentials.accessToken()
+        : credentials.accessToken;
     const exchange = new SaslExchange(
       createClientMechanism(
         mechanism,
@@ -270,7 +292,11 @@ export class Pop3Client implements AsyncDisposable {
    * `credentials.mechanism` forces one. @throws Pop3AuthError, Pop3SecurityError
    */
   async login(credentials: Credentials): Promise<string> {
-    const method = chooseLoginMethod(credentials, this.capabilities, extractApopTimestamp(this.welcome) !== undefined);
+    const method = chooseLoginMethod(
+      credentials,
+      this.capabilities,
+      extractApopTimestamp(this.welcome) !== undefined,
+    );
     if (method === 'USER') {
       this.#assertCredentialsAllowed();
       if (credentials.pass === undefined) throw new TypeError('USER/PASS login needs a password');
@@ -338,6 +364,71 @@ export class Pop3Client implements AsyncDisposable {
     return (reply.sink as CollectingSink).body;
   }
 
+  /**
+   * RETR of many messages, pipelined in a window (sequential when the server does not
+   * advertise PIPELINING), yielded in the order asked. Breaking out of the loop stops
+   * sending and drains what was sent, leaving the session usable.
+   * @throws Pop3ServerError for a message the server refuses (the loop ends there).
+   */
+  retrMany(
+    msgs: Iterable<number>,
+    options: BulkOptions = {},
+  ): AsyncGenerator<RetrievedMessage<Buffer>, void, undefined> {
+    return pipelined(
+      msgs,
+      async (msg) => ({ msg, data: await this.retr(msg) }),
+      options.window ?? this.#window,
+    );
+  }
+
+  /** TOP of many messages, pipelined like retrMany. */
+  topMany(
+    msgs: Iterable<number>,
+    lines: number,
+    options: BulkOptions = {},
+  ): AsyncGenerator<RetrievedMessage<Buffer>, void, undefined> {
+    return pipelined(
+      msgs,
+      async (msg) => ({ msg, data: await this.top(msg, lines) }),
+      options.window ?? this.#window,
+    );
+  }
+
+  /**
+   * Like retrMany, but each message is a backpressured Readable, so thousands can be piped
+   * to disk without holding one in memory. Each stream must be read to its end (or
+   * destroyed, which discards the rest) for the next message to arrive; the iterator waits
+   * for the previous stream to finish before yielding the next.
+   */
+  async *retrManyStreams(
+    msgs: Iterable<number>,
+    options: BulkOptions = {},
+  ): AsyncGenerator<RetrievedMessage<Readable>, void, undefined> {
+    const window = options.window ?? this.#window;
+    const abandon = (item: RetrievedMessage<Readable>) => {
+      item.data.destroy();
+    };
+    let previous: Readable | undefined;
+    for await (const item of pipelined(
+      msgs,
+      async (msg) => ({ msg, data: await this.retrStream(msg) }),
+      window,
+      abandon,
+    )) {
+      if (previous) await finished(previous).catch(() => {});
+      previous = item.data;
+      yield item;
+    }
+  }
+
+  /** DELE of many messages, pipelined. Resolves when all are marked; rejects with the first
+   * error after every reply has arrived (the session stays in step). */
+  async deleMany(msgs: Iterable<number>): Promise<void> {
+    const outcomes = await Promise.allSettled(Array.from(msgs, (msg) => this.dele(msg)));
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+  }
+
   /** DELE: marks a message; it is removed when QUIT commits. */
   dele(msg: number): Promise<string> {
     return this.#simple('DELE', msg);
@@ -393,6 +484,15 @@ export class Pop3Client implements AsyncDisposable {
     }
   }
 
+  #applyPipelining(): void {
+    const mode = this.#options.pipelining ?? 'auto';
+    this.#queue.pipelining = mode === 'on' || (mode === 'auto' && 'PIPELINING' in this.#capabilityMap);
+  }
+
+  get #window(): number {
+    return this.#options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  }
+
   get #maxMessageSize(): number {
     return this.#options.maxMessageSize ?? Number.POSITIVE_INFINITY;
   }
@@ -412,7 +512,12 @@ export class Pop3Client implements AsyncDisposable {
   }
 
   #multiSpec(verb: string, args: CommandArgument[], limit: number): CommandSpec {
-    return { verb, line: encodeCommand(verb, args), multiline: true, sink: () => new CollectingSink(limit, verb) };
+    return {
+      verb,
+      line: encodeCommand(verb, args),
+      multiline: true,
+      sink: () => new CollectingSink(limit, verb),
+    };
   }
 
   async #listing(verb: 'LIST' | 'UIDL'): Promise<string[]> {

@@ -6,6 +6,10 @@ import type { SaslClientMechanism } from '../sasl/mechanism.js';
 
 const CANCEL = Buffer.from('*\r\n');
 
+/** Microsoft's POP3 wants XOAUTH2 in two steps ("AUTH XOAUTH2", "+ ", then the token);
+ * Gmail and Dovecot accept that form too, so it is the one that works everywhere. */
+const TWO_STEP = new Set(['XOAUTH2']);
+
 /**
  * Drives one AUTH exchange over POP3 (RFC 5034 §4): the initial response rides on the AUTH
  * line only when the whole line fits RFC 2449's 255 octets, otherwise it answers the first
@@ -28,7 +32,8 @@ export class SaslExchange {
     let line = encodeCommand('AUTH', [name]);
     if (initial !== undefined) {
       const encoded = initial.length === 0 ? '=' : initial.toString('base64');
-      if (line.length + 1 + encoded.length <= MAX_COMMAND_LENGTH) line = encodeCommand('AUTH', [name, encoded]);
+      const fits = line.length + 1 + encoded.length <= MAX_COMMAND_LENGTH;
+      if (fits && !TWO_STEP.has(name)) line = encodeCommand('AUTH', [name, encoded]);
       else this.#deferred = initial;
     }
     this.line = line;
@@ -38,7 +43,8 @@ export class SaslExchange {
   /** Answers one "+ " continuation with the next line. Never throws for a bad challenge:
    * it cancels instead, as the RFC requires; a server that goes on after "*" is broken. */
   respond(text: string): Buffer {
-    if (this.#cancelled) throw new Pop3ProtocolError('server sent another AUTH challenge after the exchange was cancelled');
+    if (this.#cancelled)
+      throw new Pop3ProtocolError('server sent another AUTH challenge after the exchange was cancelled');
     try {
       let response: Buffer;
       if (this.#deferred !== undefined) {
@@ -59,7 +65,8 @@ export class SaslExchange {
 
   /** The server said +OK: check whatever the mechanism still has to verify (SCRAM's proof). */
   finish(): void {
-    if (this.#cancelled) throw this.failure ?? new Pop3ProtocolError('server accepted a cancelled AUTH exchange');
+    if (this.#cancelled)
+      throw this.failure ?? new Pop3ProtocolError('server accepted a cancelled AUTH exchange');
     this.#mechanism.finish();
   }
 }
