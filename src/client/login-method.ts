@@ -14,11 +14,16 @@ const CHALLENGE_RESPONSE = new Set(['SCRAM-SHA-256', 'SCRAM-SHA-1', 'CRAM-MD5'])
  * APOP sits below CRAM-MD5 (both hide the password, CRAM-MD5 is standard SASL) and above
  * PLAIN (which sends it, if only inside TLS).
  */
-export function chooseLoginMethod(credentials: Credentials, capabilities: Capabilities, apopOffered: boolean): LoginMethod {
+export function chooseLoginMethod(
+  credentials: Credentials,
+  capabilities: Capabilities,
+  apopOffered: boolean,
+): LoginMethod {
   const forced = credentials.mechanism?.toUpperCase();
   if (forced === 'USER' || forced === 'APOP') return forced;
   if (forced !== undefined) {
-    if (!isClientMechanismSupported(forced)) throw new TypeError(`unsupported login mechanism ${credentials.mechanism}`);
+    if (!isClientMechanismSupported(forced))
+      throw new TypeError(`unsupported login mechanism ${credentials.mechanism}`);
     return forced;
   }
   const hasToken = credentials.accessToken !== undefined;

@@ -28,7 +28,10 @@ export function wrapSocketError(error: unknown, during: string): Pop3Error {
 }
 
 /** TLS options with pop3kit's defaults: verification on, SNI only for names (RFC 6066 §3). */
-export function tlsOptionsFor(host: string, options: tls.ConnectionOptions | undefined): tls.ConnectionOptions {
+export function tlsOptionsFor(
+  host: string,
+  options: tls.ConnectionOptions | undefined,
+): tls.ConnectionOptions {
   const servername = options?.servername ?? (net.isIP(host) ? undefined : host);
   return { rejectUnauthorized: true, ...options, ...(servername ? { servername } : {}) };
 }

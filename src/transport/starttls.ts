@@ -17,7 +17,8 @@ export async function upgradeToTls(
 ): Promise<{ socket: tls.TLSSocket; discarded: number }> {
   let discarded = 0;
   for (let chunk = socket.read(); chunk !== null; chunk = socket.read()) discarded += chunk.length;
-  const secure = tls.connect({ ...tlsOptionsFor(host, options), socket });
+  // host: Node checks the certificate against it; without it, an IP literal is checked as "localhost".
+  const secure = tls.connect({ ...tlsOptionsFor(host, options), host, socket });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Pop3TimeoutError('tls', timeout)), timeout);
     const onError = (error: Error) => fail(wrapSocketError(error, 'STLS handshake'));
