@@ -33,8 +33,8 @@ export class Pop3ServerError extends Pop3Error {
   /** The command verb (never its arguments, which may be secrets). */
   readonly command: string;
 
-  constructor(command: string, response: string, responseCode: string | undefined) {
-    super(`${command} failed: -ERR ${response}`);
+  constructor(command: string, response: string, responseCode: string | undefined, options?: ErrorOptions) {
+    super(`${command} failed: -ERR ${response}`, options);
     this.command = command;
     this.response = response;
     this.responseCode = responseCode;

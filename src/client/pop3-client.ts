@@ -272,14 +272,21 @@ export class Pop3Client implements AsyncDisposable {
         logLine: exchange.logLine,
         barrier: true,
         onContinuation: (text) => exchange.respond(text),
-        errorFor: (text, code) => exchange.failure ?? new Pop3AuthError('AUTH', text, code),
+        errorFor: (text, code) => {
+          const failure = exchange.failure;
+          // A refusal reported inside the mechanism (SCRAM e=) is still just a refused login.
+          if (failure === undefined || failure instanceof Pop3ServerError) {
+            return new Pop3AuthError('AUTH', text, code, { cause: failure });
+          }
+          return failure;
+        },
       });
       exchange.finish();
       await this.#afterLogin();
       return reply.text;
     } catch (error) {
       // Our side failed (not a plain refusal): the session can no longer be trusted.
-      if (error === exchange.failure || (error instanceof Pop3ProtocolError && !this.#queue.closed)) {
+      if (!(error instanceof Pop3ServerError) && (error === exchange.failure || error instanceof Pop3ProtocolError)) {
         this.#queue.fail(error as Error);
       }
       throw error;
