@@ -286,7 +286,10 @@ export class Pop3Client implements AsyncDisposable {
       return reply.text;
     } catch (error) {
       // Our side failed (not a plain refusal): the session can no longer be trusted.
-      if (!(error instanceof Pop3ServerError) && (error === exchange.failure || error instanceof Pop3ProtocolError)) {
+      if (
+        !(error instanceof Pop3ServerError) &&
+        (error === exchange.failure || error instanceof Pop3ProtocolError)
+      ) {
         this.#queue.fail(error as Error);
       }
       throw error;
