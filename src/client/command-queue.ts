@@ -39,7 +39,10 @@ export interface CommandSpec {
 }
 
 export interface Reply {
+  /** The status line's text after "+OK ". */
   readonly text: string;
+  /** The raw status line without CRLF (a copy), for callers that need exact bytes. */
+  readonly line: Buffer;
   /** The collected body, for commands whose sink collects. */
   readonly sink: BodySink | undefined;
 }
@@ -51,6 +54,8 @@ interface Pending {
   sink?: BodySink;
   decoder?: BodyDecoder;
   resolved?: boolean;
+  /** The "+OK" line, kept until a multi-line body completes. */
+  status?: { readonly text: string; readonly line: Buffer };
 }
 
 export interface QueueOptions {
@@ -234,7 +239,7 @@ export class CommandQueue {
       if (!found) return;
       offset = found.end;
       this.#options.log.reply(found.line);
-      this.#onStatus(head, parseStatusLine(found.line));
+      this.#onStatus(head, parseStatusLine(found.line), found.line);
       if (this.#detached) {
         // STLS detached the plain socket: the rest of this chunk is injected plaintext.
         if (offset < chunk.length) {
@@ -247,7 +252,7 @@ export class CommandQueue {
     }
   }
 
-  #onStatus(head: Pending, status: StatusLine): void {
+  #onStatus(head: Pending, status: StatusLine, line: Buffer): void {
     const { spec } = head;
     if (status.kind === '+') {
       if (!spec.onContinuation)
@@ -266,21 +271,22 @@ export class CommandQueue {
       return;
     }
     spec.onOk?.();
+    head.status = { text: status.text, line: Buffer.from(line) };
     if (spec.multiline) {
       head.sink = spec.sink?.() ?? NULL_SINK;
       head.decoder = new BodyDecoder();
       if (spec.resolveOnStatus) {
         head.resolved = true;
-        head.resolve({ text: status.text, sink: head.sink });
+        head.resolve({ ...head.status, sink: head.sink });
       }
       return;
     }
-    this.#complete(head, status.text);
+    this.#complete(head);
   }
 
-  #complete(head: Pending, text = ''): void {
+  #complete(head: Pending): void {
     this.#awaiting.shift();
-    if (!head.resolved) head.resolve({ text, sink: head.sink });
+    if (!head.resolved) head.resolve({ ...head.status!, sink: head.sink });
     this.#afterReply(head.spec, true);
   }
 

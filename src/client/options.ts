@@ -1,3 +1,4 @@
+import type net from 'node:net';
 import type tls from 'node:tls';
 import type { DebugLevel, Pop3Logger } from './debug-log.js';
 
@@ -24,10 +25,16 @@ export interface ConnectOptions {
   readonly starttls?: StartTlsMode;
   /** Passed to Node's TLS (ca, cert, key, servername, ...); certificates are verified. */
   readonly tls?: tls.ConnectionOptions;
-  /** Milliseconds without progress while a reply is owed (default 60000). */
+  /** Milliseconds without progress while a reply is owed (default 60000; 0: none). */
   readonly timeout?: number;
-  /** Milliseconds to establish TCP/TLS (default: `timeout`). */
+  /** Milliseconds to establish TCP/TLS (default: `timeout`; 0: none). */
   readonly connectTimeout?: number;
+  /**
+   * Opens the connection yourself (a proxy, a tunnel, a Unix socket): return a socket that is
+   * connected or connecting; pop3kit adds implicit TLS on top when `secure`. Since the peer
+   * address then says nothing about the server, only a loopback `host` counts as loopback.
+   */
+  readonly createConnection?: (options: { readonly host: string; readonly port: number }) => net.Socket;
   /** Aborting closes the connection and rejects what is pending. */
   readonly signal?: AbortSignal;
   readonly debugLevel?: DebugLevel;

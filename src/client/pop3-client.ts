@@ -30,10 +30,10 @@ import {
 import { apopDigest } from '../sasl/apop.js';
 import { createClientMechanism } from '../sasl/index.js';
 import { openSocket } from '../transport/connect.js';
-import { isLoopbackAddress } from '../transport/loopback.js';
+import { isLoopbackAddress, isLoopbackHost } from '../transport/loopback.js';
 import { upgradeToTls } from '../transport/starttls.js';
 import { CollectingSink, StreamSink } from './body-sinks.js';
-import { CommandQueue, type CommandSpec } from './command-queue.js';
+import { CommandQueue, type CommandSpec, type Reply } from './command-queue.js';
 import { type DebugLevel, DebugLog } from './debug-log.js';
 import { listingLines } from './listing-lines.js';
 import { chooseLoginMethod } from './login-method.js';
@@ -53,6 +53,29 @@ export interface BulkOptions {
   readonly window?: number;
 }
 
+/** A reply as sent, for `command()`: the raw status line and the decoded body, if any. */
+export interface RawReply {
+  /** The "+OK" status line without CRLF. */
+  readonly line: Buffer;
+  /** The text after "+OK ". */
+  readonly text: string;
+  /** The body of a multi-line reply, dot-stuffing undone; undefined for single-line ones. */
+  readonly body: Buffer | undefined;
+}
+
+/** Commands that change the session under the client's feet have their own methods. */
+const OWN_METHOD: Record<string, string> = { STLS: 'stls()', AUTH: 'auth()', QUIT: 'quit()', UTF8: 'utf8()' };
+
+/** Largest delay Node's timers accept; above it they fire at once. 0 means no timeout. */
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
+function checkTimeout(name: string, ms: number): number {
+  if (!Number.isInteger(ms) || ms < 0 || ms > MAX_TIMEOUT) {
+    throw new RangeError(`${name} must be an integer from 0 (none) to ${MAX_TIMEOUT} ms, got ${String(ms)}`);
+  }
+  return ms;
+}
+
 export interface RetrievedMessage<T> {
   readonly msg: number;
   readonly data: T;
@@ -64,8 +87,10 @@ export interface RetrievedMessage<T> {
  * and are pipelined when the server advertises PIPELINING.
  */
 export class Pop3Client implements AsyncDisposable {
-  /** The greeting text after "+OK " (poplib's getwelcome()). */
+  /** The greeting text after "+OK ". */
   readonly welcome: string;
+  /** The whole greeting line as sent, without CRLF (poplib's getwelcome()). */
+  readonly welcomeLine: Buffer;
   readonly #options: ConnectOptions;
   readonly #queue: CommandQueue;
   readonly #log: DebugLog;
@@ -75,13 +100,18 @@ export class Pop3Client implements AsyncDisposable {
   #state: ClientState = 'authorization';
   #closedByUser = false;
 
-  private constructor(options: ConnectOptions, queue: CommandQueue, log: DebugLog, welcome: string) {
+  private constructor(options: ConnectOptions, queue: CommandQueue, log: DebugLog, greeting: Reply) {
     this.#options = options;
     this.#queue = queue;
     this.#log = log;
-    this.welcome = welcome;
+    this.welcome = greeting.text;
+    this.welcomeLine = greeting.line;
     this.#tls = options.secure === true;
-    this.#loopback = isLoopbackAddress(queue.socket.remoteAddress);
+    // Through a caller's own connection (a proxy, a tunnel) the peer address says nothing
+    // about where the server is, so only the host name can vouch for loopback.
+    this.#loopback = options.createConnection
+      ? isLoopbackHost(options.host)
+      : isLoopbackAddress(queue.socket.remoteAddress);
   }
 
   /**
@@ -91,14 +121,15 @@ export class Pop3Client implements AsyncDisposable {
    *   greeting), Pop3SecurityError (STLS required but not offered), Pop3AuthError.
    */
   static async connect(options: ConnectOptions): Promise<Pop3Client> {
-    const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+    const timeout = checkTimeout('timeout', options.timeout ?? DEFAULT_TIMEOUT);
     const socket = await openSocket({
       host: options.host,
       port: options.port ?? (options.secure ? POP3S_PORT : POP3_PORT),
       secure: options.secure === true,
       tls: options.tls,
-      connectTimeout: options.connectTimeout ?? timeout,
+      connectTimeout: checkTimeout('connectTimeout', options.connectTimeout ?? timeout),
       signal: options.signal,
+      createConnection: options.createConnection,
     });
     const log = new DebugLog(options.debugLevel ?? 0, options.logger);
     const queue = new CommandQueue(socket, {
@@ -117,7 +148,7 @@ export class Pop3Client implements AsyncDisposable {
     };
     try {
       const greeting = await queue.send({ verb: 'greeting', line: undefined });
-      client = new Pop3Client(options, queue, log, greeting.text);
+      client = new Pop3Client(options, queue, log, greeting);
       await client.#setUp(options);
       return client;
     } catch (error) {
@@ -437,6 +468,29 @@ export class Pop3Client implements AsyncDisposable {
     const outcomes = await Promise.allSettled(Array.from(msgs, (msg) => this.dele(msg)));
     const failure = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failure) throw (failure as PromiseRejectedResult).reason;
+  }
+
+  /**
+   * Any other command, for extensions and for exact bytes (the poplib facade's raw status
+   * lines). Arguments go through the same encoder: CR, LF and NUL are refused. Pass
+   * `multiline` for commands whose "+OK" is followed by a dot-terminated body.
+   * @throws Pop3ServerError, Pop3StateError (STLS, AUTH, QUIT, UTF8: use their methods)
+   */
+  async command(
+    verb: string,
+    args: readonly (string | number)[] = [],
+    options: { readonly multiline?: boolean } = {},
+  ): Promise<RawReply> {
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(verb))
+      throw new TypeError(`not a POP3 command verb: ${JSON.stringify(verb)}`);
+    const upper = verb.toUpperCase();
+    const own = OWN_METHOD[upper];
+    if (own) throw new Pop3StateError(`${upper} changes the session; use ${own}`);
+    const spec: CommandSpec = options.multiline
+      ? this.#multiSpec(upper, [...args], this.#maxMessageSize)
+      : { verb: upper, line: encodeCommand(upper, args) };
+    const reply = await this.#send(spec);
+    return { line: reply.line, text: reply.text, body: (reply.sink as CollectingSink | undefined)?.body };
   }
 
   /** DELE: marks a message; it is removed when QUIT commits. */

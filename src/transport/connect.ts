@@ -10,6 +10,8 @@ export interface TransportOptions {
   readonly tls: tls.ConnectionOptions | undefined;
   readonly connectTimeout: number;
   readonly signal: AbortSignal | undefined;
+  /** The caller's own connection (proxy, tunnel); TLS is layered on it when `secure`. */
+  readonly createConnection?: ((options: { host: string; port: number }) => net.Socket) | undefined;
 }
 
 /** OpenSSL/Node error codes that mean the peer's certificate or the handshake was refused. */
@@ -44,11 +46,32 @@ export function openSocket(options: TransportOptions): Promise<net.Socket> {
       reject(new Pop3ConnectionError('connect aborted', { cause: signal.reason }));
       return;
     }
-    const socket = secure
-      ? tls.connect({ ...tlsOptionsFor(host, options.tls), host, port })
-      : net.connect({ host, port });
+    let socket: net.Socket;
+    try {
+      const own = options.createConnection?.({ host, port });
+      if (secure)
+        socket = tls.connect({
+          ...tlsOptionsFor(host, options.tls),
+          host,
+          port,
+          ...(own ? { socket: own } : {}),
+        });
+      else socket = own ?? net.connect({ host, port });
+    } catch (error) {
+      reject(wrapSocketError(error, `connecting to ${host}:${port}`));
+      return;
+    }
     const readyEvent = secure ? 'secureConnect' : 'connect';
-    const timer = setTimeout(() => fail(new Pop3TimeoutError('connect', connectTimeout)), connectTimeout);
+    // A socket of the caller's that is already connected will not emit 'connect' again.
+    if (!secure && !socket.connecting && socket.readyState === 'open') {
+      socket.setNoDelay(true);
+      resolve(socket);
+      return;
+    }
+    const timer =
+      connectTimeout > 0
+        ? setTimeout(() => fail(new Pop3TimeoutError('connect', connectTimeout)), connectTimeout)
+        : undefined;
     const onAbort = () => fail(new Pop3ConnectionError('connect aborted', { cause: signal?.reason }));
     const onError = (error: Error) => fail(wrapSocketError(error, `connecting to ${host}:${port}`));
     const cleanup = () => {

@@ -20,7 +20,8 @@ export async function upgradeToTls(
   // host: Node checks the certificate against it; without it, an IP literal is checked as "localhost".
   const secure = tls.connect({ ...tlsOptionsFor(host, options), host, socket });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Pop3TimeoutError('tls', timeout)), timeout);
+    const timer =
+      timeout > 0 ? setTimeout(() => fail(new Pop3TimeoutError('tls', timeout)), timeout) : undefined;
     const onError = (error: Error) => fail(wrapSocketError(error, 'STLS handshake'));
     const onClose = () => fail(wrapSocketError(new Error('connection closed during handshake'), 'STLS'));
     function cleanup() {
