@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { Pop3ProtocolError } from '../errors.js';
+import { LF } from '../protocol/constants.js';
 
 /**
  * Where the decoded bytes of a multi-line reply go. `write` returning false asks the reader
@@ -12,16 +13,20 @@ export interface BodySink {
   onDrain?: (() => void) | undefined;
 }
 
-/** Collects a body into one Buffer, with a size cap (listings, buffered RETR/TOP). */
+/** Collects a body into one Buffer, with a size cap (listings, buffered RETR/TOP) and, for
+ * listings, a cap on each line: a LIST line is as bounded as a status line. */
 export class CollectingSink implements BodySink {
   readonly #parts: Buffer[] = [];
   #length = 0;
   readonly #limit: number;
   readonly #what: string;
+  readonly #maxLineLength: number | undefined;
+  #lineLength = 0;
 
-  constructor(limit: number, what: string) {
+  constructor(limit: number, what: string, maxLineLength?: number) {
     this.#limit = limit;
     this.#what = what;
+    this.#maxLineLength = maxLineLength;
   }
 
   write(data: Buffer): boolean {
@@ -29,6 +34,7 @@ export class CollectingSink implements BodySink {
     if (this.#length > this.#limit) {
       throw new Pop3ProtocolError(`${this.#what} reply larger than the limit of ${this.#limit} octets`);
     }
+    if (this.#maxLineLength !== undefined) this.#checkLines(data, this.#maxLineLength);
     // Keeping views is safe: Node hands each socket read a buffer of its own.
     this.#parts.push(data);
     return true;
@@ -36,6 +42,20 @@ export class CollectingSink implements BodySink {
 
   end(): void {}
   fail(): void {}
+
+  #checkLines(data: Buffer, max: number): void {
+    for (let from = 0; ; ) {
+      const lf = data.indexOf(LF, from);
+      this.#lineLength += (lf === -1 ? data.length : lf) - from;
+      // +1: the CR of a CRLF line end is counted with the line.
+      if (this.#lineLength > max + 1) {
+        throw new Pop3ProtocolError(`${this.#what} line longer than ${max} octets`);
+      }
+      if (lf === -1) return;
+      this.#lineLength = 0;
+      from = lf + 1;
+    }
+  }
 
   get body(): Buffer {
     return this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#length);

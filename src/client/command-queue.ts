@@ -12,7 +12,7 @@ import { parseStatusLine, type StatusLine } from '../protocol/status.js';
 import type { BodySink } from './body-sinks.js';
 import type { DebugLog } from './debug-log.js';
 
-export interface CommandSpec {
+export interface CommandSpec<T = Reply> {
   /** The verb, for errors and logs; never the arguments, which may be secrets. */
   readonly verb: string;
   /** Encoded command line; undefined for the server's greeting, which nobody asked for. */
@@ -21,6 +21,8 @@ export interface CommandSpec {
   readonly logLine?: string;
   /** A body follows a "+OK" (RETR, TOP, LIST and UIDL without argument, CAPA). */
   readonly multiline?: boolean;
+  /** Listings log their lines themselves at debug level 2, not octet counts. */
+  readonly logsOwnBody?: boolean;
   /** Created once "+OK" arrives, so a -ERR costs nothing. */
   readonly sink?: () => BodySink;
   /** Resolve at the status line; the body keeps flowing into the sink (retrStream). */
@@ -36,6 +38,12 @@ export interface CommandSpec {
   readonly onContinuation?: (text: string) => Buffer;
   /** Maps -ERR to a more specific error (Pop3AuthError for logins). */
   readonly errorFor?: (text: string, code: string | undefined) => Error;
+  /**
+   * Shapes the reply into the caller's value inside the reader, so every command's promise
+   * settles in reply order whatever its shape, and a malformed reply (a bad LIST number)
+   * fails the connection like any other protocol error.
+   */
+  readonly result?: (reply: Reply) => T;
 }
 
 export interface Reply {
@@ -48,8 +56,8 @@ export interface Reply {
 }
 
 interface Pending {
-  readonly spec: CommandSpec;
-  readonly resolve: (reply: Reply) => void;
+  readonly spec: CommandSpec<unknown>;
+  readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
   sink?: BodySink;
   decoder?: BodyDecoder;
@@ -108,11 +116,13 @@ export class CommandQueue {
     return this.#socket;
   }
 
-  /** Queues a command; the promise settles with its reply, in order. */
-  send(spec: CommandSpec): Promise<Reply> {
+  /** Queues a command; the promise settles with its (shaped) reply, in order. */
+  send<T = Reply>(spec: CommandSpec<T>, first = false): Promise<T> {
     if (this.#failure) return Promise.reject(this.#failure);
-    return new Promise<Reply>((resolve, reject) => {
-      this.#toWrite.push({ spec, resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      const entry: Pending = { spec, resolve: resolve as (value: unknown) => void, reject };
+      if (first) this.#toWrite.unshift(entry);
+      else this.#toWrite.push(entry);
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         // Commands issued in the same tick are written together (one socket.write).
@@ -226,7 +236,7 @@ export class CommandQueue {
         const result = head.decoder.push(chunk, offset);
         offset = result.end;
         if (result.data) {
-          this.#options.log.body(result.data.length);
+          if (!head.spec.logsOwnBody) this.#options.log.body(result.data.length);
           if (!head.sink!.write(result.data)) this.#pauseForConsumer(head.sink!);
         }
         if (result.done) {
@@ -277,7 +287,7 @@ export class CommandQueue {
       head.decoder = new BodyDecoder();
       if (spec.resolveOnStatus) {
         head.resolved = true;
-        head.resolve({ ...head.status, sink: head.sink });
+        head.resolve(this.#shape(head));
       }
       return;
     }
@@ -285,18 +295,25 @@ export class CommandQueue {
   }
 
   #complete(head: Pending): void {
+    // Shaped before leaving the list: if shaping throws, fail() still rejects this command.
+    const value = head.resolved ? undefined : this.#shape(head);
     this.#awaiting.shift();
-    if (!head.resolved) head.resolve({ ...head.status!, sink: head.sink });
+    if (!head.resolved) head.resolve(value);
     this.#afterReply(head.spec, true);
   }
 
-  #afterReply(spec: CommandSpec, ok: boolean): void {
+  #afterReply(spec: CommandSpec<unknown>, ok: boolean): void {
     // A held barrier stays closed until release(); after -ERR nothing changed, so it opens.
     if (spec.barrier && !(ok && spec.holdAfterOk)) this.#gateClosed = false;
     // With a full pipeline, refill in batches once half of it has drained (mpop refills
     // likewise): one write per reply would cost a syscall and a TCP segment per message.
     if (this.pipelining && this.#awaiting.length > this.#options.maxInFlight >> 1) return;
     this.#flush();
+  }
+
+  #shape(head: Pending): unknown {
+    const reply: Reply = { ...head.status!, sink: head.sink };
+    return head.spec.result ? head.spec.result(reply) : reply;
   }
 
   #pauseForConsumer(sink: BodySink): void {

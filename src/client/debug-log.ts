@@ -7,7 +7,8 @@ export type DebugLevel = 0 | 1 | 2;
 
 /**
  * Debug output with poplib's levels: 1 shows commands and status lines, 2 also shows every
- * reply line (bodies as octet counts, so debugging a 1 GiB RETR does not print it).
+ * listing line (LIST, UIDL, CAPA); message bodies show as octet counts, so debugging a
+ * 1 GiB RETR does not print it.
  * Secrets never reach here: callers pass redacted command lines ("PASS ****").
  */
 export class DebugLog {
@@ -25,6 +26,11 @@ export class DebugLog {
 
   reply(line: Buffer): void {
     if (this.level >= 1) this.#emit('S', line.toString('utf8'));
+  }
+
+  /** A line of a LIST, UIDL or CAPA reply: short and bounded, so shown whole at level 2. */
+  listingLine(line: string): void {
+    if (this.level >= 2) this.#emit('S', line);
   }
 
   body(octets: number): void {

@@ -44,6 +44,7 @@ import { SaslExchange } from './sasl-exchange.js';
 export type ClientState = 'authorization' | 'transaction' | 'closed';
 
 const DEFAULT_TIMEOUT = 60_000;
+const textOf = (text: string): string => text;
 const DEFAULT_MAX_LISTING = 64 * 1024 * 1024;
 const DEFAULT_MAX_IN_FLIGHT = 100;
 
@@ -193,22 +194,33 @@ export class Pop3Client implements AsyncDisposable {
   }
 
   /** CAPA (RFC 2449): capability name (upper-case) -> arguments. @throws Pop3ServerError */
-  async capa(): Promise<Record<string, string[]>> {
-    const reply = await this.#send(this.#multiSpec('CAPA', [], DEFAULT_MAX_LISTING));
-    this.#capabilityMap = parseCapabilities(listingLines((reply.sink as CollectingSink).body, 'utf8'));
-    this.#applyPipelining();
-    return { ...this.#capabilityMap };
+  capa(): Promise<Record<string, string[]>> {
+    return this.#run(() => this.#capaSpec());
   }
 
-  async #refreshCapabilities(): Promise<void> {
-    // Servers change capabilities after STLS and login; the old ones must not be trusted.
-    this.#capabilityMap = Object.create(null);
-    this.#applyPipelining();
+  #capaSpec(): CommandSpec<Record<string, string[]>> {
+    return this.#listingSpec('CAPA', (lines) => {
+      // Applied in the reader, before any later command is written on the old assumptions.
+      this.#capabilityMap = parseCapabilities(lines);
+      this.#applyPipelining();
+      return { ...this.#capabilityMap };
+    });
+  }
+
+  /** Servers change capabilities after STLS and login; the old ones must not be trusted.
+   * `first` puts CAPA ahead of anything queued meanwhile (after STLS). */
+  async #refreshCapabilities(first = false): Promise<void> {
+    this.#forgetCapabilities();
     try {
-      await this.capa();
+      await this.#queue.send(this.#capaSpec(), first);
     } catch (error) {
       if (!(error instanceof Pop3ServerError)) throw error;
     }
+  }
+
+  #forgetCapabilities(): void {
+    this.#capabilityMap = Object.create(null);
+    this.#applyPipelining();
   }
 
   /**
@@ -225,10 +237,15 @@ export class Pop3Client implements AsyncDisposable {
       line: encodeCommand('STLS'),
       barrier: true,
       holdAfterOk: true,
-      onOk: () => queue.detach(),
+      onOk: () => {
+        queue.detach();
+        // Nothing learnt in plaintext is trusted, pipelining included, until CAPA over TLS.
+        this.#forgetCapabilities();
+      },
     });
+    let upgraded: Awaited<ReturnType<typeof upgradeToTls>>;
     try {
-      const upgraded = await upgradeToTls(
+      upgraded = await upgradeToTls(
         queue.socket as net.Socket,
         this.#options.host,
         tlsOptions ?? this.#options.tls,
@@ -237,12 +254,14 @@ export class Pop3Client implements AsyncDisposable {
       if (upgraded.discarded > 0)
         this.#log.note(`discarded ${upgraded.discarded} plaintext octets after STLS`);
       this.#tls = true;
-      queue.release(upgraded.socket);
     } catch (error) {
       queue.fail(error as Error);
       throw error;
     }
-    await this.#refreshCapabilities();
+    // CAPA goes first on the new socket, ahead of whatever was queued behind STLS.
+    const refreshed = this.#refreshCapabilities(true);
+    queue.release(upgraded.socket);
+    await refreshed;
     return reply.text;
   }
 
@@ -353,31 +372,38 @@ export class Pop3Client implements AsyncDisposable {
   }
 
   /** STAT: message count and maildrop size in octets. */
-  async stat(): Promise<MaildropStat> {
-    return parseStat(await this.#simple('STAT'));
+  stat(): Promise<MaildropStat> {
+    return this.#run(() => this.#simpleSpec('STAT', undefined, (text) => parseStat(text)));
   }
 
   /** LIST: every message's size, or one message's. */
   list(): Promise<MessageSize[]>;
   list(msg: number): Promise<MessageSize>;
-  async list(msg?: number): Promise<MessageSize[] | MessageSize> {
-    if (msg !== undefined) return parseListLine(await this.#simple('LIST', msg));
-    return (await this.#listing('LIST')).map(parseListLine);
+  list(msg?: number): Promise<MessageSize[] | MessageSize> {
+    return this.#run<MessageSize[] | MessageSize>(() =>
+      msg === undefined
+        ? this.#listingSpec('LIST', (lines) => lines.map(parseListLine), 'latin1')
+        : this.#simpleSpec('LIST', msg, parseListLine),
+    );
   }
 
   /** UIDL: every message's unique id, or one message's. */
   uidl(): Promise<MessageUid[]>;
   uidl(msg: number): Promise<MessageUid>;
-  async uidl(msg?: number): Promise<MessageUid[] | MessageUid> {
-    if (msg !== undefined) return parseUidlLine(await this.#simple('UIDL', msg));
-    return (await this.#listing('UIDL')).map(parseUidlLine);
+  uidl(msg?: number): Promise<MessageUid[] | MessageUid> {
+    return this.#run<MessageUid[] | MessageUid>(() =>
+      msg === undefined
+        ? this.#listingSpec('UIDL', (lines) => lines.map(parseUidlLine), 'latin1')
+        : this.#simpleSpec('UIDL', msg, parseUidlLine),
+    );
   }
 
   /** RETR: the whole message, dot-stuffing undone, line endings as sent. */
-  async retr(msg: number): Promise<Buffer> {
-    assertMessageNumber('RETR', msg);
-    const reply = await this.#send(this.#multiSpec('RETR', [msg], this.#maxMessageSize));
-    return (reply.sink as CollectingSink).body;
+  retr(msg: number): Promise<Buffer> {
+    return this.#run(() => {
+      assertMessageNumber('RETR', msg);
+      return this.#bodySpec('RETR', [msg]);
+    });
   }
 
   /**
@@ -385,24 +411,27 @@ export class Pop3Client implements AsyncDisposable {
    * pauses the socket; destroying the stream early drains the rest so the session stays in
    * step. Read or destroy it before awaiting later commands: their replies queue behind it.
    */
-  async retrStream(msg: number): Promise<Readable> {
-    assertMessageNumber('RETR', msg);
-    const limit = this.#maxMessageSize;
-    const reply = await this.#send({
-      verb: 'RETR',
-      line: encodeCommand('RETR', [msg]),
-      multiline: true,
-      resolveOnStatus: true,
-      sink: () => new StreamSink(limit),
+  retrStream(msg: number): Promise<Readable> {
+    return this.#run(() => {
+      assertMessageNumber('RETR', msg);
+      const limit = this.#maxMessageSize;
+      return {
+        verb: 'RETR',
+        line: encodeCommand('RETR', [msg]),
+        multiline: true,
+        resolveOnStatus: true,
+        sink: () => new StreamSink(limit),
+        result: (reply) => reply.sink as StreamSink,
+      };
     });
-    return reply.sink as StreamSink;
   }
 
   /** TOP: the headers, the blank line and the first `lines` body lines. */
-  async top(msg: number, lines: number): Promise<Buffer> {
-    assertMessageNumber('TOP', msg);
-    const reply = await this.#send(this.#multiSpec('TOP', [msg, lines], this.#maxMessageSize));
-    return (reply.sink as CollectingSink).body;
+  top(msg: number, lines: number): Promise<Buffer> {
+    return this.#run(() => {
+      assertMessageNumber('TOP', msg);
+      return this.#bodySpec('TOP', [msg, lines]);
+    });
   }
 
   /**
@@ -476,41 +505,52 @@ export class Pop3Client implements AsyncDisposable {
    * `multiline` for commands whose "+OK" is followed by a dot-terminated body.
    * @throws Pop3ServerError, Pop3StateError (STLS, AUTH, QUIT, UTF8: use their methods)
    */
-  async command(
+  command(
     verb: string,
     args: readonly (string | number)[] = [],
     options: { readonly multiline?: boolean } = {},
   ): Promise<RawReply> {
+    return this.#run(() => this.#rawSpec(verb, args, options.multiline === true));
+  }
+
+  #rawSpec(verb: string, args: readonly (string | number)[], multiline: boolean): CommandSpec<RawReply> {
     if (!/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(verb))
       throw new TypeError(`not a POP3 command verb: ${JSON.stringify(verb)}`);
     const upper = verb.toUpperCase();
     const own = OWN_METHOD[upper];
     if (own) throw new Pop3StateError(`${upper} changes the session; use ${own}`);
-    const spec: CommandSpec = options.multiline
-      ? this.#multiSpec(upper, [...args], this.#maxMessageSize)
-      : { verb: upper, line: encodeCommand(upper, args) };
-    const reply = await this.#send(spec);
-    return { line: reply.line, text: reply.text, body: (reply.sink as CollectingSink | undefined)?.body };
+    const limit = this.#maxMessageSize;
+    return {
+      verb: upper,
+      line: encodeCommand(upper, args),
+      multiline,
+      sink: multiline ? () => new CollectingSink(limit, upper) : undefined,
+      result: (reply) => ({
+        line: reply.line,
+        text: reply.text,
+        body: (reply.sink as CollectingSink | undefined)?.body,
+      }),
+    };
   }
 
   /** DELE: marks a message; it is removed when QUIT commits. */
   dele(msg: number): Promise<string> {
-    return this.#simple('DELE', msg);
+    return this.#run(() => this.#simpleSpec('DELE', msg, textOf));
   }
 
   /** RSET: unmarks every deleted message. */
   rset(): Promise<string> {
-    return this.#simple('RSET');
+    return this.#run(() => this.#simpleSpec('RSET', undefined, textOf));
   }
 
   /** NOOP: keeps the session alive. */
   noop(): Promise<string> {
-    return this.#simple('NOOP');
+    return this.#run(() => this.#simpleSpec('NOOP', undefined, textOf));
   }
 
   /** UTF8 (RFC 6856): user names, passwords and text are UTF-8 from here on. */
   utf8(): Promise<string> {
-    return this.#send({ verb: 'UTF8', line: encodeCommand('UTF8'), barrier: true }).then((r) => r.text);
+    return this.#run(() => ({ ...this.#simpleSpec('UTF8', undefined, textOf), barrier: true }));
   }
 
   /** QUIT: commits deletions (UPDATE state) and closes. Resolves to the server text. */
@@ -561,33 +601,65 @@ export class Pop3Client implements AsyncDisposable {
     return this.#options.maxMessageSize ?? Number.POSITIVE_INFINITY;
   }
 
-  #send(spec: CommandSpec) {
+  #send<T = Reply>(spec: CommandSpec<T>): Promise<T> {
     if (this.#closedByUser) return Promise.reject(new Pop3StateError('the client is closed'));
     return this.#queue.send(spec);
   }
 
-  async #simple(verb: string, msg?: number): Promise<string> {
+  /** Builds and queues a command; a refusal while building (a bad argument) rejects the
+   * promise instead of throwing, with nothing written. */
+  #run<T>(build: () => CommandSpec<T>): Promise<T> {
+    let spec: CommandSpec<T>;
+    try {
+      spec = build();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#send(spec);
+  }
+
+  #simpleSpec<T>(verb: string, msg: number | undefined, shape: (text: string) => T): CommandSpec<T> {
     const args: CommandArgument[] = [];
     if (msg !== undefined) {
       assertMessageNumber(verb, msg);
       args.push(msg);
     }
-    return (await this.#send({ verb, line: encodeCommand(verb, args) })).text;
+    return { verb, line: encodeCommand(verb, args), result: (reply) => shape(reply.text) };
   }
 
-  #multiSpec(verb: string, args: CommandArgument[], limit: number): CommandSpec {
+  /** RETR and TOP into one Buffer. */
+  #bodySpec(verb: string, args: CommandArgument[]): CommandSpec<Buffer> {
+    const limit = this.#maxMessageSize;
     return {
       verb,
       line: encodeCommand(verb, args),
       multiline: true,
       sink: () => new CollectingSink(limit, verb),
+      result: (reply) => (reply.sink as CollectingSink).body,
     };
   }
 
-  async #listing(verb: 'LIST' | 'UIDL'): Promise<string[]> {
+  /** LIST, UIDL and CAPA: a bounded body of bounded lines. */
+  #listingSpec<T>(
+    verb: string,
+    shape: (lines: string[]) => T,
+    encoding: BufferEncoding = 'utf8',
+  ): CommandSpec<T> {
     const limit = this.#options.maxListingSize ?? DEFAULT_MAX_LISTING;
-    const reply = await this.#send(this.#multiSpec(verb, [], limit));
-    return listingLines((reply.sink as CollectingSink).body, 'latin1');
+    const maxLine = this.#options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+    const log = this.#log;
+    return {
+      verb,
+      line: encodeCommand(verb),
+      multiline: true,
+      logsOwnBody: true,
+      sink: () => new CollectingSink(limit, verb, maxLine),
+      result: (reply) => {
+        const lines = listingLines((reply.sink as CollectingSink).body, encoding);
+        for (const line of lines) log.listingLine(line);
+        return shape(lines);
+      },
+    };
   }
 
   async #credentialCommand(verb: string, args: string[], logLine: string): Promise<string> {
