@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { networkInterfaces } from 'node:os';
 import tls from 'node:tls';
 import { type CertPair, getTestCerts } from './certs.js';
 
@@ -31,8 +30,8 @@ export interface ScriptOptions {
   readonly secure?: boolean;
   /** Certificate for implicit TLS and STLS: by default the test CA's one for localhost/127.0.0.1. */
   readonly cert?: CertPair;
-  /** Address to listen on (default 127.0.0.1). */
-  readonly host?: string;
+  /** Loopback address to listen on (default 127.0.0.1; tests talk only to loopback). */
+  readonly host?: '127.0.0.1' | '::1';
 }
 
 /** One read from the client or one write to it, in the order the server saw them. */
@@ -368,11 +367,3 @@ export function loadTranscript(path: string | URL, eol: '\r\n' | '\n'): Step[] {
   return steps;
 }
 
-/** An address of this machine that is not loopback (the client then applies its plaintext
- * policies), or undefined when the machine has none. */
-export function nonLoopbackAddress(): string | undefined {
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const a of addresses ?? []) if (!a.internal && a.family === 'IPv4') return a.address;
-  }
-  return undefined;
-}
