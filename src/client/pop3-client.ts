@@ -64,8 +64,21 @@ export interface RawReply {
   readonly body: Buffer | undefined;
 }
 
-/** Commands that change the session under the client's feet have their own methods. */
-const OWN_METHOD: Record<string, string> = { STLS: 'stls()', AUTH: 'auth()', QUIT: 'quit()', UTF8: 'utf8()' };
+/** Commands that change the session under the client's feet, or carry credentials (which
+ * the plaintext policy and log redaction must see), have their own methods. */
+const OWN_METHOD: Record<string, string> = {
+  STLS: 'stls()',
+  AUTH: 'auth()',
+  QUIT: 'quit()',
+  UTF8: 'utf8()',
+  USER: 'user()',
+  PASS: 'pass()',
+  APOP: 'apop()',
+  RPOP: 'rpop()',
+};
+
+/** Listing replies keep the listing limit when sent through command(). */
+const LISTING_VERBS = new Set(['LIST', 'UIDL', 'CAPA']);
 
 /** Largest delay Node's timers accept; above it they fire at once. 0 means no timeout. */
 const MAX_TIMEOUT = 2 ** 31 - 1;
@@ -503,7 +516,8 @@ export class Pop3Client implements AsyncDisposable {
    * Any other command, for extensions and for exact bytes (the poplib facade's raw status
    * lines). Arguments go through the same encoder: CR, LF and NUL are refused. Pass
    * `multiline` for commands whose "+OK" is followed by a dot-terminated body.
-   * @throws Pop3ServerError, Pop3StateError (STLS, AUTH, QUIT, UTF8: use their methods)
+   * @throws Pop3ServerError, Pop3StateError (STLS, AUTH, QUIT, UTF8 and the credential
+   *   commands USER, PASS, APOP, RPOP: use their methods)
    */
   command(
     verb: string,
@@ -519,7 +533,9 @@ export class Pop3Client implements AsyncDisposable {
     const upper = verb.toUpperCase();
     const own = OWN_METHOD[upper];
     if (own) throw new Pop3StateError(`${upper} changes the session; use ${own}`);
-    const limit = this.#maxMessageSize;
+    const limit = LISTING_VERBS.has(upper)
+      ? (this.#options.maxListingSize ?? DEFAULT_MAX_LISTING)
+      : this.#maxMessageSize;
     return {
       verb: upper,
       line: encodeCommand(upper, args),
