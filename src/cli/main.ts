@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/** The `pop3kit` command: registers the subcommands and parses the arguments, nothing more. */
+
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { registerServe } from './serve.js';
+
+// Compiled to dist/src/cli/main.js, three levels below the package root.
+const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const program = new Command('pop3kit')
+  .description('POP3 for Node.js: a client library, a retriever and a server')
+  .version(version);
+registerServe(program);
+
+await program.parseAsync(process.argv);
