@@ -500,7 +500,15 @@ export class Pop3Client implements AsyncDisposable {
     )) {
       if (previous) await finished(previous).catch(() => {});
       previous = item.data;
-      yield item;
+      let resumed = false;
+      try {
+        yield item;
+        resumed = true;
+      } finally {
+        // The caller left the loop: an unread stream would hold the socket paused and the
+        // drain of what was already sent would wait forever, so its rest is discarded.
+        if (!resumed) item.data.destroy();
+      }
     }
   }
 
