@@ -366,4 +366,3 @@ export function loadTranscript(path: string | URL, eol: '\r\n' | '\n'): Step[] {
   flush();
   return steps;
 }
-
