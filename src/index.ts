@@ -6,14 +6,13 @@ export {
   type BulkOptions,
   type ClientState,
   Pop3Client,
+  type RawReply,
   type RetrievedMessage,
 } from './client/pop3-client.js';
 export * from './errors.js';
 export type { Capabilities, CapabilityMap } from './protocol/capabilities.js';
 export type { MaildropStat, MessageSize, MessageUid } from './protocol/listings.js';
-export {
-  CLIENT_MECHANISMS,
-  createClientMechanism,
-  type SaslClientMechanism,
-  type SaslCredentials,
-} from './sasl/index.js';
+export type { SaslClientMechanism, SaslCredentials } from './sasl/mechanism.js';
+// The mechanisms themselves are at 'pop3kit/sasl': importing them costs node:crypto and the
+// SASLprep tables, which a client pays only when it authenticates with SASL.
+export { CLIENT_MECHANISMS } from './sasl/names.js';

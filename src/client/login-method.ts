@@ -1,5 +1,5 @@
 import type { Capabilities } from '../protocol/capabilities.js';
-import { isClientMechanismSupported, selectClientMechanism } from '../sasl/index.js';
+import { isClientMechanismSupported, selectClientMechanism } from '../sasl/names.js';
 import type { Credentials } from './options.js';
 
 /** 'USER' (USER/PASS), 'APOP', or a SASL mechanism name. */

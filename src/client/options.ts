@@ -49,7 +49,7 @@ export interface ConnectOptions {
   readonly maxMessageSize?: number;
   /** Largest LIST/UIDL/CAPA reply accepted (default 64 MiB: ~3 million messages). */
   readonly maxListingSize?: number;
-  /** Most commands written ahead of their replies when pipelining (default 100). */
+  /** Most commands written ahead of their replies when pipelining (default 200). */
   readonly maxInFlight?: number;
   /** 'auto' pipelines when CAPA lists PIPELINING (RFC 2449 §6.6); 'on' and 'off' force it. */
   readonly pipelining?: 'auto' | 'on' | 'off';

@@ -6,6 +6,7 @@
 import { CramMd5Client } from './cram-md5.js';
 import { LoginClient } from './login.js';
 import type { SaslClientMechanism, SaslClientOptions, SaslCredentials } from './mechanism.js';
+import { CLIENT_MECHANISMS } from './names.js';
 import { createOAuthBearerClient } from './oauthbearer.js';
 import { createExternalClient, createPlainClient } from './plain.js';
 import { ScramClient } from './scram.js';
@@ -21,6 +22,7 @@ export type {
   SaslCredentials,
   ScramClientOptions,
 } from './mechanism.js';
+export { CLIENT_MECHANISMS, isClientMechanismSupported, selectClientMechanism } from './names.js';
 export { OAuthClient } from './oauth-client.js';
 export type { OAuthErrorDetails } from './oauth-error.js';
 export { createOAuthBearerClient, type OAuthBearerFields, oauthBearerMessage } from './oauthbearer.js';
@@ -36,7 +38,8 @@ const scram =
   (credentials, options) =>
     new ScramClient(name, SCRAM_HASHES[name]!, credentials, options.scram);
 
-const FACTORIES: ReadonlyMap<string, Factory> = new Map<string, Factory>([
+/** Exported for the test that keeps it in step with names.ts. */
+export const FACTORIES: ReadonlyMap<string, Factory> = new Map<string, Factory>([
   ['SCRAM-SHA-256', scram('SCRAM-SHA-256')],
   ['SCRAM-SHA-1', scram('SCRAM-SHA-1')],
   ['CRAM-MD5', (credentials) => new CramMd5Client(credentials)],
@@ -46,14 +49,6 @@ const FACTORIES: ReadonlyMap<string, Factory> = new Map<string, Factory>([
   ['XOAUTH2', (credentials) => createXoauth2Client(credentials)],
   ['EXTERNAL', (credentials) => createExternalClient(credentials)],
 ]);
-
-/** Every mechanism `createClientMechanism` knows, upper-case. */
-export const CLIENT_MECHANISMS: readonly string[] = [...FACTORIES.keys()];
-
-/** Mechanism names are case-insensitive (RFC 4422 §3.1); CAPA's SASL line is usually upper-case. */
-export function isClientMechanismSupported(name: string): boolean {
-  return FACTORIES.has(name.toUpperCase());
-}
 
 /**
  * A fresh state machine for one AUTH exchange.
@@ -72,23 +67,4 @@ export function createClientMechanism(
     throw new TypeError(`unsupported SASL mechanism ${name}; supported: ${CLIENT_MECHANISMS.join(' ')}`);
   }
   return factory(credentials, options);
-}
-
-/** Strongest first. A token picks the OAuth mechanisms; a password picks SCRAM (the server
- * proves itself too), then CRAM-MD5 (no password on the wire), then PLAIN and LOGIN. EXTERNAL
- * is never picked implicitly: it depends on a client certificate the caller chose. */
-const PASSWORD_ORDER = ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'CRAM-MD5', 'PLAIN', 'LOGIN'];
-const TOKEN_ORDER = ['OAUTHBEARER', 'XOAUTH2'];
-
-/** Picks the mechanism to use from the server's CAPA `SASL` list, or undefined if none fits. */
-export function selectClientMechanism(
-  offered: readonly string[],
-  credentials: SaslCredentials,
-): string | undefined {
-  const available = new Set(offered.map((name) => name.toUpperCase()));
-  const order = [
-    ...(credentials.accessToken !== undefined ? TOKEN_ORDER : []),
-    ...(credentials.pass !== undefined ? PASSWORD_ORDER : []),
-  ];
-  return order.find((name) => available.has(name));
 }

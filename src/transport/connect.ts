@@ -1,5 +1,5 @@
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { Pop3ConnectionError, Pop3Error, Pop3TimeoutError, Pop3TlsError } from '../errors.js';
 
 export interface TransportOptions {
@@ -38,9 +38,16 @@ export function tlsOptionsFor(
   return { rejectUnauthorized: true, ...options, ...(servername ? { servername } : {}) };
 }
 
+/** node:tls on first use: a plain session (loopback tests, port 110 without STLS) never
+ * pays for loading it. */
+export function loadTls(): Promise<typeof tls> {
+  return import('node:tls');
+}
+
 /** Opens TCP or implicit TLS; resolves once the socket (and handshake) is ready. */
-export function openSocket(options: TransportOptions): Promise<net.Socket> {
+export async function openSocket(options: TransportOptions): Promise<net.Socket> {
   const { host, port, secure, connectTimeout, signal } = options;
+  const tlsModule = secure ? await loadTls() : undefined;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new Pop3ConnectionError('connect aborted', { cause: signal.reason }));
@@ -50,7 +57,7 @@ export function openSocket(options: TransportOptions): Promise<net.Socket> {
     try {
       const own = options.createConnection?.({ host, port });
       if (secure)
-        socket = tls.connect({
+        socket = tlsModule!.connect({
           ...tlsOptionsFor(host, options.tls),
           host,
           port,

@@ -1,7 +1,7 @@
 import type net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { Pop3TimeoutError } from '../errors.js';
-import { tlsOptionsFor, wrapSocketError } from './connect.js';
+import { loadTls, tlsOptionsFor, wrapSocketError } from './connect.js';
 
 /**
  * Upgrades a plain socket after "+OK" to STLS (RFC 2595 §4). The caller has stopped reading
@@ -15,10 +15,11 @@ export async function upgradeToTls(
   options: tls.ConnectionOptions | undefined,
   timeout: number,
 ): Promise<{ socket: tls.TLSSocket; discarded: number }> {
+  const { connect } = await loadTls();
   let discarded = 0;
   for (let chunk = socket.read(); chunk !== null; chunk = socket.read()) discarded += chunk.length;
   // host: Node checks the certificate against it; without it, an IP literal is checked as "localhost".
-  const secure = tls.connect({ ...tlsOptionsFor(host, options), host, socket });
+  const secure = connect({ ...tlsOptionsFor(host, options), host, socket });
   await new Promise<void>((resolve, reject) => {
     const timer =
       timeout > 0 ? setTimeout(() => fail(new Pop3TimeoutError('tls', timeout)), timeout) : undefined;

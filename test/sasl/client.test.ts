@@ -273,3 +273,11 @@ describe('registry', () => {
     assert.equal(selectClientMechanism(['EXTERNAL'], { user: 'u', pass: 'p' }), undefined);
   });
 });
+
+describe('mechanism registry', () => {
+  it('lists in names.ts exactly the mechanisms the registry can create', async () => {
+    const { FACTORIES } = await import('../../src/sasl/index.js');
+    const { CLIENT_MECHANISMS } = await import('../../src/sasl/names.js');
+    assert.deepEqual([...FACTORIES.keys()].sort(), [...CLIENT_MECHANISMS].sort());
+  });
+});
