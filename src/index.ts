@@ -3,6 +3,7 @@
 export type { DebugLevel, Pop3Logger } from './client/debug-log.js';
 export type { ConnectOptions, Credentials, StartTlsMode } from './client/options.js';
 export {
+  type BulkItem,
   type BulkOptions,
   type ClientState,
   Pop3Client,

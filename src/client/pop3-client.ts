@@ -36,7 +36,7 @@ import { type DebugLevel, DebugLog } from './debug-log.js';
 import { listingLines } from './listing-lines.js';
 import { chooseLoginMethod } from './login-method.js';
 import type { ConnectOptions, Credentials, StartTlsMode } from './options.js';
-import { pipelined } from './pipelined.js';
+import { pipelined, type Window } from './pipelined.js';
 import { SaslExchange } from './sasl-exchange.js';
 
 export type ClientState = 'authorization' | 'transaction' | 'closed';
@@ -48,11 +48,21 @@ const DEFAULT_MAX_LISTING = 64 * 1024 * 1024;
  * larger windows only cost memory. */
 const DEFAULT_MAX_IN_FLIGHT = 200;
 
-/** Options of the bulk commands (retrMany, topMany, retrManyStreams, deleMany). */
+/** A message number, or a LIST entry whose size lets the window bound the octets in flight. */
+export type BulkItem = number | MessageSize;
+
+/** Options of the bulk commands (retrMany, topMany, retrManyStreams). */
 export interface BulkOptions {
   /** Most commands issued ahead of the consumer (default: the connection's maxInFlight). */
   readonly window?: number;
+  /** Most octets of messages requested and not yet consumed, counted from the sizes of LIST
+   * entries given as items (default 16 MiB); one message always goes, however large. */
+  readonly maxBytesInFlight?: number;
 }
+
+const DEFAULT_MAX_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
+const msgOf = (item: BulkItem): number => (typeof item === 'number' ? item : item.msg);
+const sizeOf = (item: BulkItem): number => (typeof item === 'number' ? 0 : item.size);
 
 /** A reply as sent, for `command()`: the raw status line and the decoded body, if any. */
 export interface RawReply {
@@ -458,26 +468,29 @@ export class Pop3Client implements AsyncDisposable {
    * @throws Pop3ServerError for a message the server refuses (the loop ends there).
    */
   retrMany(
-    msgs: Iterable<number>,
+    msgs: Iterable<BulkItem>,
     options: BulkOptions = {},
   ): AsyncGenerator<RetrievedMessage<Buffer>, void, undefined> {
     return pipelined(
       msgs,
-      async (msg) => ({ msg, data: await this.retr(msg) }),
-      options.window ?? this.#window,
+      async (item) => ({ msg: msgOf(item), data: await this.retr(msgOf(item)) }),
+      this.#bulkWindow(options),
+      sizeOf,
     );
   }
 
   /** TOP of many messages, pipelined like retrMany. */
   topMany(
-    msgs: Iterable<number>,
+    msgs: Iterable<BulkItem>,
     lines: number,
     options: BulkOptions = {},
   ): AsyncGenerator<RetrievedMessage<Buffer>, void, undefined> {
+    // TOP returns an unknown part of each message: only the count bounds the window.
     return pipelined(
       msgs,
-      async (msg) => ({ msg, data: await this.top(msg, lines) }),
-      options.window ?? this.#window,
+      async (item) => ({ msg: msgOf(item), data: await this.top(msgOf(item), lines) }),
+      this.#bulkWindow(options),
+      () => 0,
     );
   }
 
@@ -488,18 +501,18 @@ export class Pop3Client implements AsyncDisposable {
    * for the previous stream to finish before yielding the next.
    */
   async *retrManyStreams(
-    msgs: Iterable<number>,
+    msgs: Iterable<BulkItem>,
     options: BulkOptions = {},
   ): AsyncGenerator<RetrievedMessage<Readable>, void, undefined> {
-    const window = options.window ?? this.#window;
     const abandon = (item: RetrievedMessage<Readable>) => {
       item.data.destroy();
     };
     let previous: Readable | undefined;
     for await (const item of pipelined(
       msgs,
-      async (msg) => ({ msg, data: await this.retrStream(msg) }),
-      window,
+      async (item) => ({ msg: msgOf(item), data: await this.retrStream(msgOf(item)) }),
+      this.#bulkWindow(options),
+      sizeOf,
       abandon,
     )) {
       if (previous) await finished(previous).catch(() => {});
@@ -621,8 +634,11 @@ export class Pop3Client implements AsyncDisposable {
     this.#queue.pipelining = mode === 'on' || (mode === 'auto' && 'PIPELINING' in this.#capabilityMap);
   }
 
-  get #window(): number {
-    return this.#options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  #bulkWindow(options: BulkOptions): Window {
+    return {
+      count: options.window ?? this.#options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      weight: options.maxBytesInFlight ?? DEFAULT_MAX_BYTES_IN_FLIGHT,
+    };
   }
 
   get #maxMessageSize(): number {

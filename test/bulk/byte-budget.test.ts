@@ -9,13 +9,15 @@ import { connectTo, range } from './support.js';
 const KIB = 1024;
 /** 30 messages of 100 KiB each: a 250 KiB budget allows two in flight, never three. */
 const messages = range(30).map((n) => Buffer.from(`Subject: ${n}\r\n\r\n${'x'.repeat(100 * KIB)}\r\n`));
+/** What list() returns; the stub server has no LIST, so the sizes come from the messages. */
+const listOf = (count: number) => messages.slice(0, count).map((m, i) => ({ msg: i + 1, size: m.length }));
 
 describe('retrMany byte budget', { timeout: 60_000 }, () => {
   it('keeps the octets in flight under maxBytesInFlight when sizes are given', async () => {
     const server = await startStub({ messages });
     try {
       const client = await connectTo(server, { maxInFlight: 50 });
-      const listing = await client.list();
+      const listing = listOf(30);
       let count = 0;
       for await (const { msg, data } of client.retrMany(listing, { maxBytesInFlight: 250 * KIB })) {
         assert.deepEqual(data, messages[msg - 1]);
@@ -33,7 +35,7 @@ describe('retrMany byte budget', { timeout: 60_000 }, () => {
     const server = await startStub({ messages: messages.slice(0, 3) });
     try {
       const client = await connectTo(server, { maxInFlight: 50 });
-      const listing = await client.list();
+      const listing = listOf(3);
       const got: number[] = [];
       for await (const { msg } of client.retrMany(listing, { maxBytesInFlight: 10 * KIB })) got.push(msg);
       await client.quit();
