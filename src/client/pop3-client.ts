@@ -1,6 +1,5 @@
 import type net from 'node:net';
 import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import type tls from 'node:tls';
 import {
   Pop3AuthError,
@@ -18,7 +17,7 @@ import {
   parseCapabilities,
 } from '../protocol/capabilities.js';
 import { DEFAULT_MAX_LINE_LENGTH, POP3_PORT, POP3S_PORT } from '../protocol/constants.js';
-import { assertMessageNumber, type CommandArgument, encodeCommand } from '../protocol/encoder.js';
+import { encodeCommand } from '../protocol/encoder.js';
 import {
   type MaildropStat,
   type MessageSize,
@@ -30,65 +29,39 @@ import {
 import { openSocket } from '../transport/connect.js';
 import { isLoopbackAddress, isLoopbackHost } from '../transport/loopback.js';
 import { upgradeToTls } from '../transport/starttls.js';
-import { CollectingSink, StreamSink } from './body-sinks.js';
+import {
+  type BulkItem,
+  type BulkOptions,
+  DEFAULT_MAX_BYTES_IN_FLIGHT,
+  fetchMany,
+  type RetrievedMessage,
+  sizeOf,
+  streamMany,
+} from './bulk.js';
 import { CommandQueue, type CommandSpec, type Reply } from './command-queue.js';
+import {
+  bodySpec,
+  listingSpec,
+  type RawReply,
+  rawSpec,
+  type SpecLimits,
+  simpleSpec,
+  streamSpec,
+  textOf,
+} from './command-specs.js';
 import { type DebugLevel, DebugLog } from './debug-log.js';
-import { listingLines } from './listing-lines.js';
 import { chooseLoginMethod } from './login-method.js';
 import type { ConnectOptions, Credentials, StartTlsMode } from './options.js';
-import { pipelined, type Window } from './pipelined.js';
+import type { Window } from './pipelined.js';
 import { SaslExchange } from './sasl-exchange.js';
 
 export type ClientState = 'authorization' | 'transaction' | 'closed';
 
 const DEFAULT_TIMEOUT = 60_000;
-const textOf = (text: string): string => text;
 const DEFAULT_MAX_LISTING = 64 * 1024 * 1024;
 /** Measured (docs/performance.md): 200 beat 100 by 9% at 10 ms RTT and tied on loopback;
  * larger windows only cost memory. */
 const DEFAULT_MAX_IN_FLIGHT = 200;
-
-/** A message number, or a LIST entry whose size lets the window bound the octets in flight. */
-export type BulkItem = number | MessageSize;
-
-/** Options of the bulk commands (retrMany, topMany, retrManyStreams). */
-export interface BulkOptions {
-  /** Most commands issued ahead of the consumer (default: the connection's maxInFlight). */
-  readonly window?: number;
-  /** Most octets of messages requested and not yet consumed, counted from the sizes of LIST
-   * entries given as items (default 16 MiB); one message always goes, however large. */
-  readonly maxBytesInFlight?: number;
-}
-
-const DEFAULT_MAX_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
-const msgOf = (item: BulkItem): number => (typeof item === 'number' ? item : item.msg);
-const sizeOf = (item: BulkItem): number => (typeof item === 'number' ? 0 : item.size);
-
-/** A reply as sent, for `command()`: the raw status line and the decoded body, if any. */
-export interface RawReply {
-  /** The "+OK" status line without CRLF. */
-  readonly line: Buffer;
-  /** The text after "+OK ". */
-  readonly text: string;
-  /** The body of a multi-line reply, dot-stuffing undone; undefined for single-line ones. */
-  readonly body: Buffer | undefined;
-}
-
-/** Commands that change the session under the client's feet, or carry credentials (which
- * the plaintext policy and log redaction must see), have their own methods. */
-const OWN_METHOD: Record<string, string> = {
-  STLS: 'stls()',
-  AUTH: 'auth()',
-  QUIT: 'quit()',
-  UTF8: 'utf8()',
-  USER: 'user()',
-  PASS: 'pass()',
-  APOP: 'apop()',
-  RPOP: 'rpop()',
-};
-
-/** Listing replies keep the listing limit when sent through command(). */
-const LISTING_VERBS = new Set(['LIST', 'UIDL', 'CAPA']);
 
 /** Largest delay Node's timers accept; above it they fire at once. 0 means no timeout. */
 const MAX_TIMEOUT = 2 ** 31 - 1;
@@ -98,11 +71,6 @@ function checkTimeout(name: string, ms: number): number {
     throw new RangeError(`${name} must be an integer from 0 (none) to ${MAX_TIMEOUT} ms, got ${String(ms)}`);
   }
   return ms;
-}
-
-export interface RetrievedMessage<T> {
-  readonly msg: number;
-  readonly data: T;
 }
 
 /**
@@ -118,6 +86,7 @@ export class Pop3Client implements AsyncDisposable {
   readonly #options: ConnectOptions;
   readonly #queue: CommandQueue;
   readonly #log: DebugLog;
+  readonly #limits: SpecLimits;
   readonly #loopback: boolean;
   #tls: boolean;
   #capabilityMap: CapabilityMap = Object.create(null);
@@ -129,6 +98,12 @@ export class Pop3Client implements AsyncDisposable {
     this.#queue = queue;
     this.#log = log;
     this.welcome = greeting.text;
+    this.#limits = {
+      maxMessageSize: options.maxMessageSize ?? Number.POSITIVE_INFINITY,
+      maxListingSize: options.maxListingSize ?? DEFAULT_MAX_LISTING,
+      maxLineLength: options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH,
+      log,
+    };
     this.welcomeLine = greeting.line;
     this.#tls = options.secure === true;
     // Through a caller's own connection (a proxy, a tunnel) the peer address says nothing
@@ -222,12 +197,16 @@ export class Pop3Client implements AsyncDisposable {
   }
 
   #capaSpec(): CommandSpec<Record<string, string[]>> {
-    return this.#listingSpec('CAPA', (lines) => {
-      // Applied in the reader, before any later command is written on the old assumptions.
-      this.#capabilityMap = parseCapabilities(lines);
-      this.#applyPipelining();
-      return { ...this.#capabilityMap };
-    });
+    return listingSpec(
+      'CAPA',
+      (lines) => {
+        // Applied in the reader, before any later command is written on the old assumptions.
+        this.#capabilityMap = parseCapabilities(lines);
+        this.#applyPipelining();
+        return { ...this.#capabilityMap };
+      },
+      this.#limits,
+    );
   }
 
   /** Servers change capabilities after STLS and login; the old ones must not be trusted.
@@ -400,7 +379,7 @@ export class Pop3Client implements AsyncDisposable {
 
   /** STAT: message count and maildrop size in octets. */
   stat(): Promise<MaildropStat> {
-    return this.#run(() => this.#simpleSpec('STAT', undefined, (text) => parseStat(text)));
+    return this.#run(() => simpleSpec('STAT', undefined, parseStat));
   }
 
   /** LIST: every message's size, or one message's. */
@@ -409,8 +388,8 @@ export class Pop3Client implements AsyncDisposable {
   list(msg?: number): Promise<MessageSize[] | MessageSize> {
     return this.#run<MessageSize[] | MessageSize>(() =>
       msg === undefined
-        ? this.#listingSpec('LIST', (lines) => lines.map(parseListLine), 'latin1')
-        : this.#simpleSpec('LIST', msg, parseListLine),
+        ? listingSpec('LIST', (lines) => lines.map(parseListLine), this.#limits, 'latin1')
+        : simpleSpec('LIST', msg, parseListLine),
     );
   }
 
@@ -420,17 +399,14 @@ export class Pop3Client implements AsyncDisposable {
   uidl(msg?: number): Promise<MessageUid[] | MessageUid> {
     return this.#run<MessageUid[] | MessageUid>(() =>
       msg === undefined
-        ? this.#listingSpec('UIDL', (lines) => lines.map(parseUidlLine), 'latin1')
-        : this.#simpleSpec('UIDL', msg, parseUidlLine),
+        ? listingSpec('UIDL', (lines) => lines.map(parseUidlLine), this.#limits, 'latin1')
+        : simpleSpec('UIDL', msg, parseUidlLine),
     );
   }
 
   /** RETR: the whole message, dot-stuffing undone, line endings as sent. */
   retr(msg: number): Promise<Buffer> {
-    return this.#run(() => {
-      assertMessageNumber('RETR', msg);
-      return this.#bodySpec('RETR', [msg]);
-    });
+    return this.#run(() => bodySpec('RETR', [msg], this.#limits));
   }
 
   /**
@@ -439,26 +415,12 @@ export class Pop3Client implements AsyncDisposable {
    * step. Read or destroy it before awaiting later commands: their replies queue behind it.
    */
   retrStream(msg: number): Promise<Readable> {
-    return this.#run(() => {
-      assertMessageNumber('RETR', msg);
-      const limit = this.#maxMessageSize;
-      return {
-        verb: 'RETR',
-        line: encodeCommand('RETR', [msg]),
-        multiline: true,
-        resolveOnStatus: true,
-        sink: () => new StreamSink(limit),
-        result: (reply) => reply.sink as StreamSink,
-      };
-    });
+    return this.#run(() => streamSpec(msg, this.#limits));
   }
 
   /** TOP: the headers, the blank line and the first `lines` body lines. */
   top(msg: number, lines: number): Promise<Buffer> {
-    return this.#run(() => {
-      assertMessageNumber('TOP', msg);
-      return this.#bodySpec('TOP', [msg, lines]);
-    });
+    return this.#run(() => bodySpec('TOP', [msg, lines], this.#limits));
   }
 
   /**
@@ -471,12 +433,7 @@ export class Pop3Client implements AsyncDisposable {
     msgs: Iterable<BulkItem>,
     options: BulkOptions = {},
   ): AsyncGenerator<RetrievedMessage<Buffer>, void, undefined> {
-    return pipelined(
-      msgs,
-      async (item) => ({ msg: msgOf(item), data: await this.retr(msgOf(item)) }),
-      this.#bulkWindow(options),
-      sizeOf,
-    );
+    return fetchMany(msgs, (msg) => this.retr(msg), this.#bulkWindow(options), sizeOf);
   }
 
   /** TOP of many messages, pipelined like retrMany. */
@@ -486,9 +443,9 @@ export class Pop3Client implements AsyncDisposable {
     options: BulkOptions = {},
   ): AsyncGenerator<RetrievedMessage<Buffer>, void, undefined> {
     // TOP returns an unknown part of each message: only the count bounds the window.
-    return pipelined(
+    return fetchMany(
       msgs,
-      async (item) => ({ msg: msgOf(item), data: await this.top(msgOf(item), lines) }),
+      (msg) => this.top(msg, lines),
       this.#bulkWindow(options),
       () => 0,
     );
@@ -500,33 +457,11 @@ export class Pop3Client implements AsyncDisposable {
    * destroyed, which discards the rest) for the next message to arrive; the iterator waits
    * for the previous stream to finish before yielding the next.
    */
-  async *retrManyStreams(
+  retrManyStreams(
     msgs: Iterable<BulkItem>,
     options: BulkOptions = {},
   ): AsyncGenerator<RetrievedMessage<Readable>, void, undefined> {
-    const abandon = (item: RetrievedMessage<Readable>) => {
-      item.data.destroy();
-    };
-    let previous: Readable | undefined;
-    for await (const item of pipelined(
-      msgs,
-      async (item) => ({ msg: msgOf(item), data: await this.retrStream(msgOf(item)) }),
-      this.#bulkWindow(options),
-      sizeOf,
-      abandon,
-    )) {
-      if (previous) await finished(previous).catch(() => {});
-      previous = item.data;
-      let resumed = false;
-      try {
-        yield item;
-        resumed = true;
-      } finally {
-        // The caller left the loop: an unread stream would hold the socket paused and the
-        // drain of what was already sent would wait forever, so its rest is discarded.
-        if (!resumed) item.data.destroy();
-      }
-    }
+    return streamMany(msgs, (msg) => this.retrStream(msg), this.#bulkWindow(options));
   }
 
   /** DELE of many messages, pipelined. Resolves when all are marked; rejects with the first
@@ -549,49 +484,27 @@ export class Pop3Client implements AsyncDisposable {
     args: readonly (string | number)[] = [],
     options: { readonly multiline?: boolean } = {},
   ): Promise<RawReply> {
-    return this.#run(() => this.#rawSpec(verb, args, options.multiline === true));
-  }
-
-  #rawSpec(verb: string, args: readonly (string | number)[], multiline: boolean): CommandSpec<RawReply> {
-    if (!/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(verb))
-      throw new TypeError(`not a POP3 command verb: ${JSON.stringify(verb)}`);
-    const upper = verb.toUpperCase();
-    const own = OWN_METHOD[upper];
-    if (own) throw new Pop3StateError(`${upper} changes the session; use ${own}`);
-    const limit = LISTING_VERBS.has(upper)
-      ? (this.#options.maxListingSize ?? DEFAULT_MAX_LISTING)
-      : this.#maxMessageSize;
-    return {
-      verb: upper,
-      line: encodeCommand(upper, args),
-      multiline,
-      sink: multiline ? () => new CollectingSink(limit, upper) : undefined,
-      result: (reply) => ({
-        line: reply.line,
-        text: reply.text,
-        body: (reply.sink as CollectingSink | undefined)?.body,
-      }),
-    };
+    return this.#run(() => rawSpec(verb, args, options.multiline === true, this.#limits));
   }
 
   /** DELE: marks a message; it is removed when QUIT commits. */
   dele(msg: number): Promise<string> {
-    return this.#run(() => this.#simpleSpec('DELE', msg, textOf));
+    return this.#run(() => simpleSpec('DELE', msg, textOf));
   }
 
   /** RSET: unmarks every deleted message. */
   rset(): Promise<string> {
-    return this.#run(() => this.#simpleSpec('RSET', undefined, textOf));
+    return this.#run(() => simpleSpec('RSET', undefined, textOf));
   }
 
   /** NOOP: keeps the session alive. */
   noop(): Promise<string> {
-    return this.#run(() => this.#simpleSpec('NOOP', undefined, textOf));
+    return this.#run(() => simpleSpec('NOOP', undefined, textOf));
   }
 
   /** UTF8 (RFC 6856): user names, passwords and text are UTF-8 from here on. */
   utf8(): Promise<string> {
-    return this.#run(() => ({ ...this.#simpleSpec('UTF8', undefined, textOf), barrier: true }));
+    return this.#run(() => ({ ...simpleSpec('UTF8', undefined, textOf), barrier: true }));
   }
 
   /** QUIT: commits deletions (UPDATE state) and closes. Resolves to the server text. */
@@ -641,10 +554,6 @@ export class Pop3Client implements AsyncDisposable {
     };
   }
 
-  get #maxMessageSize(): number {
-    return this.#options.maxMessageSize ?? Number.POSITIVE_INFINITY;
-  }
-
   #send<T = Reply>(spec: CommandSpec<T>): Promise<T> {
     if (this.#closedByUser) return Promise.reject(new Pop3StateError('the client is closed'));
     return this.#queue.send(spec);
@@ -660,50 +569,6 @@ export class Pop3Client implements AsyncDisposable {
       return Promise.reject(error);
     }
     return this.#send(spec);
-  }
-
-  #simpleSpec<T>(verb: string, msg: number | undefined, shape: (text: string) => T): CommandSpec<T> {
-    const args: CommandArgument[] = [];
-    if (msg !== undefined) {
-      assertMessageNumber(verb, msg);
-      args.push(msg);
-    }
-    return { verb, line: encodeCommand(verb, args), result: (reply) => shape(reply.text) };
-  }
-
-  /** RETR and TOP into one Buffer. */
-  #bodySpec(verb: string, args: CommandArgument[]): CommandSpec<Buffer> {
-    const limit = this.#maxMessageSize;
-    return {
-      verb,
-      line: encodeCommand(verb, args),
-      multiline: true,
-      sink: () => new CollectingSink(limit, verb),
-      result: (reply) => (reply.sink as CollectingSink).body,
-    };
-  }
-
-  /** LIST, UIDL and CAPA: a bounded body of bounded lines. */
-  #listingSpec<T>(
-    verb: string,
-    shape: (lines: string[]) => T,
-    encoding: BufferEncoding = 'utf8',
-  ): CommandSpec<T> {
-    const limit = this.#options.maxListingSize ?? DEFAULT_MAX_LISTING;
-    const maxLine = this.#options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
-    const log = this.#log;
-    return {
-      verb,
-      line: encodeCommand(verb),
-      multiline: true,
-      logsOwnBody: true,
-      sink: () => new CollectingSink(limit, verb, maxLine),
-      result: (reply) => {
-        const lines = listingLines((reply.sink as CollectingSink).body, encoding);
-        for (const line of lines) log.listingLine(line);
-        return shape(lines);
-      },
-    };
   }
 
   async #credentialCommand(verb: string, args: string[], logLine: string): Promise<string> {

@@ -1,7 +1,8 @@
 import type tls from 'node:tls';
 import { POP3_PORT } from '../../protocol/constants.js';
+import type { RawReply } from '../command-specs.js';
 import type { ConnectOptions } from '../options.js';
-import { Pop3Client, type RawReply } from '../pop3-client.js';
+import { Pop3Client } from '../pop3-client.js';
 import { debugLevel, numberArgument, splitCommandLine, timeoutMs, type Which } from './arguments.js';
 import { error_proto, toErrorProto, unwrap } from './error-proto.js';
 import { type LongResponse, longResponse, okLine } from './responses.js';

@@ -1,4 +1,4 @@
-import type { RawReply } from '../pop3-client.js';
+import type { RawReply } from '../command-specs.js';
 
 /** A long response: the status line, the lines (endings stripped, dot-stuffing undone), and
  * their size in octets as poplib counts it. */
