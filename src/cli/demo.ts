@@ -1,51 +1,77 @@
 /**
- * `npm start`: a tour of pop3kit on a fresh machine, with nothing to configure. It starts
- * pop3kit/server on 127.0.0.1 with a generated mailbox and reads it with the client.
+ * `npm start`: pop3kit on a fresh machine, with nothing to configure. It starts pop3kit/server
+ * on 127.0.0.1 with a generated mailbox and runs `pop3kit fetch` (the same code, in process)
+ * into ./demo-mail. The mailbox is the same on every run, so a second run fetches nothing new.
  */
-import { Pop3Client } from '../index.js';
-import { MemoryStore, Pop3Server } from '../server/index.js';
+import { homedir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { MemoryStore, Pop3Server, wireSize } from '../server/index.js';
 import { demoMailbox } from './demo-mail.js';
+import { formatSize } from './fetch/format.js';
+import { type FetchFlags, runFetch } from './fetch/run.js';
+import { loadFetchCore } from './fetch.js';
 
 const USER = 'demo';
 const PASSWORD = 'demo-password';
+const PASSWORD_ENV = 'POP3KIT_DEMO_PASSWORD';
 
-const say = (text: string) => process.stdout.write(`${text}\n`);
+const say = (text = '') => process.stdout.write(`${text}\n`);
 
-const server = new Pop3Server({
-  store: new MemoryStore({ [USER]: demoMailbox(40) }),
-  users: { [USER]: PASSWORD },
-});
+const mail = demoMailbox();
+const octets = mail.reduce((sum, m) => sum + wireSize(Buffer.from(m, 'utf8')), 0);
+const server = new Pop3Server({ store: new MemoryStore({ [USER]: mail }), users: { [USER]: PASSWORD } });
 const { port } = await server.listen({ host: '127.0.0.1', port: 0 });
-say(`pop3kit/server is listening on 127.0.0.1:${port} with ${USER}'s mailbox of 40 messages.\n`);
+say(`pop3kit/server is listening on 127.0.0.1:${port}: ${USER}'s mailbox holds ${mail.length} messages`);
+say(`(${formatSize(octets)}: threads, HTML, attachments, UTF-8 and encoded-word headers).`);
 
+const root = resolve('demo-mail');
+const maildir = join(root, 'Maildir');
+const state = join(root, 'state.sqlite');
+const shown = (path: string) => `./${relative(process.cwd(), path)}`;
+say();
+say('Running, in process:');
+say(`  pop3kit fetch --host 127.0.0.1 --port ${port} --user ${USER} --password-env ${PASSWORD_ENV} \\`);
+say(`    --to maildir:${shown(maildir)} --state ${shown(state)}`);
+say();
+
+const flags: FetchFlags = {
+  host: '127.0.0.1',
+  port,
+  user: USER,
+  passwordEnv: PASSWORD_ENV,
+  to: { kind: 'maildir', path: maildir },
+  state,
+};
+let exitCode: number;
 try {
-  await using client = await Pop3Client.connect({
-    host: '127.0.0.1',
-    port,
-    auth: { user: USER, pass: PASSWORD },
-  });
-  say(`Connected: "${client.welcome}"`);
-  say(`Capabilities: ${Object.keys(await client.capa()).join(' ')}`);
-  const { count, size } = await client.stat();
-  say(`STAT: ${count} messages, ${size} octets\n`);
-
-  const numbers = (await client.list()).map((entry) => entry.msg);
-  const uids = await client.uidl();
-  say('The first five headers, fetched with pipelined TOP n 0:');
-  for await (const { msg, data } of client.topMany(numbers.slice(0, 5), 0)) {
-    const subject = /^Subject: (.*)$/im.exec(data.toString('utf8'))?.[1] ?? '(no subject)';
-    say(`  ${String(msg).padStart(2)}  ${uids[msg - 1]?.uid}  ${subject}`);
-  }
-
-  let octets = 0;
-  const started = performance.now();
-  for await (const { data } of client.retrMany(numbers)) octets += data.length;
-  const ms = performance.now() - started;
-  say(`\nretrMany fetched all ${count} messages (${octets} octets) in ${ms.toFixed(1)} ms, pipelined.`);
-  say(`The server said goodbye: "${await client.quit()}"\n`);
+  ({ exitCode } = await runFetch(
+    flags,
+    {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdin: process.stdin,
+      env: { ...process.env, [PASSWORD_ENV]: PASSWORD },
+      cwd: process.cwd(),
+      home: homedir(),
+    },
+    loadFetchCore,
+    { summary: true },
+  ));
 } finally {
   await server.close();
 }
 
-say('Next: read the README for every client method, pop3kit/poplib for Python ports,');
-say('and `npx pop3kit serve --help` to serve a Maildir over POP3.');
+say();
+if (exitCode !== 0) {
+  say(`The fetch ended with exit code ${exitCode} (see \`npx pop3kit fetch --help\`).`);
+  process.exit(exitCode);
+}
+say(`The mail is in ${shown(maildir)} (new/ holds one file per message), and what was`);
+say(`fetched is remembered in ${shown(state)}. Try next:`);
+const next = (command: string, what: string) => say(`  ${what ? `${command.padEnd(30)}  ${what}` : command}`);
+next('npm start', 'again: nothing new is fetched, nothing is duplicated');
+next(`mutt -f ${shown(maildir)}`, 'read it (any Maildir reader will do)');
+next('npx pop3kit fetch --help', 'every flag, a config file for several accounts, exit codes');
+next('npx pop3kit info --host pop.gmail.com --secure', '');
+next('', "a real server's capabilities and TLS certificate");
+next(`rm -rf ${shown(root)}`, 'start over');

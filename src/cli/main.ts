@@ -3,6 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerFetch } from './fetch.js';
+import { registerInfo } from './info.js';
 import { registerServe } from './serve.js';
 
 // Compiled to dist/src/cli/main.js, three levels below the package root.
@@ -13,6 +15,8 @@ const { version } = JSON.parse(readFileSync(new URL('../../../package.json', imp
 const program = new Command('pop3kit')
   .description('POP3 for Node.js: a client library, a retriever and a server')
   .version(version);
+registerFetch(program);
+registerInfo(program);
 registerServe(program);
 
 await program.parseAsync(process.argv);

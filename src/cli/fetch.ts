@@ -1,0 +1,217 @@
+/** `pop3kit fetch`: the retriever's command line. It parses flags and prints; src/fetch does the work. */
+import { homedir } from 'node:os';
+import { type Command, Option } from 'commander';
+import { ACCOUNT_FIELDS } from './fetch/config-file.js';
+import { EXIT_CODE_HELP, ExitCode } from './fetch/exit-codes.js';
+import { collect, flag, pathFlag } from './fetch/flags.js';
+import { DEFAULT_JOBS, type FetchCore, type FetchFlags, runFetch } from './fetch/run.js';
+import {
+  parseCount,
+  parseDestination,
+  parseEnvName,
+  parseHost,
+  parseMechanism,
+  parseNonEmpty,
+  parsePort,
+  parseSeconds,
+  parseSize,
+  parseSizeAction,
+  parseStartTls,
+} from './fetch/values.js';
+
+const HELP_AFTER = `
+Destinations (--to):
+  maildir:DIR      a Maildir (cur, new, tmp are created); the default is ~/Maildir
+  mbox:FILE        an mboxrd file, locked and appended with fsync
+  mda:COMMAND      a command run with /bin/sh that gets each message on stdin;
+                   exit status 0 means delivered (at least once: pop3kit cannot see
+                   inside it, so a crash right after it may deliver a message again)
+
+Passwords, in this order: --password-env NAME, --password-command CMD (its output,
+one trailing newline removed), ~/.netrc (machine HOST login USER password PASS; it
+must not be readable by others), a prompt when run on a terminal. --password PASS
+works but warns: others can see it. OAuth2: --token-command CMD prints a fresh
+access token (with --mechanism XOAUTH2 or OAUTHBEARER, or picked from the server's).
+
+State: the UIDs already fetched are kept per account in --state FILE, by default
+$XDG_STATE_HOME/pop3kit/USER@HOST.sqlite (~/.local/state/pop3kit/...). Only new
+messages are fetched; --dry-run lists them without fetching or changing anything.
+
+Output: progress bars and a summary on a terminal; nothing but errors and warnings
+(on stderr) otherwise, unless --verbose; --json prints one JSON object per line:
+  {"type":"message","account":...,"uid":...,"msg":...,"size":...,"outcome":...,"location":...,"error":...}
+  {"type":"planned",...} with --dry-run, {"type":"warning",...}, and a last
+  {"type":"summary","exitCode":...,"delivered":...,"accounts":[...]}
+
+Several accounts (--config FILE, YAML; keys are the flags' names):
+  jobs: 4
+  defaults:
+    to: maildir:~/Maildir
+    delete-after: 30
+  accounts:
+    - name: work
+      host: pop.example.com
+      secure: true
+      user: alice
+      password-command: pass show mail/work
+    - host: pop.example.org
+      user: bob
+      password-env: BOB_PASSWORD
+      to: mbox:~/Mail/bob.mbox
+      filters:
+        - { header: Subject, pattern: '/^\\[spam\\]/i', action: discard }
+
+Examples:
+  pop3kit fetch --host pop.example.com --secure --user alice --password-env POP_PASS
+  pop3kit fetch --host pop.example.com --user alice --to mbox:~/mail/inbox --delete
+  pop3kit fetch --config ~/.config/pop3kit/accounts.yaml --jobs 2 --json
+
+${EXIT_CODE_HELP}
+`;
+
+/** Flags that describe one account: with --config they belong in the file. */
+const ACCOUNT_FLAG_KEYS = Object.values(ACCOUNT_FIELDS).map((field) => field.key as string);
+
+const camelToFlag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** The retriever core, loaded when a fetch runs. */
+export async function loadFetchCore(): Promise<FetchCore> {
+  // Loaded when a fetch runs, so `pop3kit serve`, `info` and usage errors never load SQLite.
+  return await import('../fetch/index.js');
+}
+
+export function registerFetch(program: Command): void {
+  const cwd = process.cwd();
+  program
+    .command('fetch')
+    .description('fetch new mail from POP3 accounts into Maildir, mbox or an MDA, without loss or duplicates')
+    .optionsGroup('Account:')
+    .option('--host <host>', 'POP3 server', flag(parseHost))
+    .option('--port <port>', 'port (default 110, or 995 with --secure)', flag(parsePort))
+    .option(
+      '--user <user>',
+      'user name (default: the login of the ~/.netrc entry for the host)',
+      flag((v) => parseNonEmpty(v, '--user')),
+    )
+    .option('--password-env <name>', 'read the password from this environment variable', flag(parseEnvName))
+    .option(
+      '--password-command <cmd>',
+      'run CMD with /bin/sh; its output is the password',
+      flag((v) => parseNonEmpty(v, 'the command')),
+    )
+    .option('--password <password>', 'the password itself (visible to other users: prefer the above)')
+    .option(
+      '--token-command <cmd>',
+      'OAuth2: run CMD for an access token',
+      flag((v) => parseNonEmpty(v, 'the command')),
+    )
+    .option(
+      '--mechanism <name>',
+      'login mechanism: USER, APOP, PLAIN, SCRAM-SHA-256, XOAUTH2, ... (default: the strongest offered)',
+      flag(parseMechanism),
+    )
+    .optionsGroup('Security:')
+    .option('--secure', 'TLS from the first byte (POP3S, port 995)')
+    .addOption(
+      new Option(
+        '--starttls <mode>',
+        'STLS on a plain connection: required (default; opportunistic for localhost), opportunistic, never',
+      ).argParser(flag(parseStartTls)),
+    )
+    .option('--ca <file>', 'trust the CA certificates in this PEM file', pathFlag)
+    .option('--allow-insecure-auth', 'allow a password over an unencrypted connection to another host')
+    .option(
+      '--timeout <seconds>',
+      'give up after this long without progress (default 60; 0: never)',
+      flag(parseSeconds),
+    )
+    .optionsGroup('Delivery and policy:')
+    .option(
+      '--to <destination>',
+      'maildir:DIR, mbox:FILE or mda:COMMAND (default maildir:~/Maildir)',
+      flag((v) => parseDestination(v, cwd)),
+    )
+    .option('--keep', 'leave messages on the server (the default)')
+    .option('--delete', 'delete messages from the server once delivered')
+    .option(
+      '--delete-after <days>',
+      'delete messages DAYS days after they were first fetched',
+      flag((v) => parseCount(v)),
+    )
+    .option(
+      '--max-size <size>',
+      'leave alone messages larger than SIZE (octets, or 500k, 10M, 1G)',
+      flag(parseSize),
+    )
+    .addOption(
+      new Option('--max-size-action <action>', 'what to do with them: skip (default) or delete').argParser(
+        flag(parseSizeAction),
+      ),
+    )
+    .option(
+      '--max-messages <n>',
+      'fetch at most N messages per run',
+      flag((v) => parseCount(v)),
+    )
+    .option('--max-bytes <size>', 'fetch at most SIZE octets per run', flag(parseSize))
+    .option(
+      '--filter-command <cmd>',
+      "run CMD with each message's headers on stdin: exit 0 deliver, 1 skip, 2 discard",
+      flag((v) => parseNonEmpty(v, 'the command')),
+    )
+    .option('--state <file>', 'where this account remembers what it fetched (default: see below)', pathFlag)
+    .optionsGroup('Several accounts:')
+    .option('--config <file>', 'fetch the accounts of this YAML file (see below)', pathFlag)
+    .option('--account <name>', 'with --config: only this account (repeatable)', collect)
+    .option(
+      '-j, --jobs <n>',
+      `fetch up to N accounts at once (default ${DEFAULT_JOBS})`,
+      flag((v) => parseCount(v)),
+    )
+    .optionsGroup('Output:')
+    .option('--json', 'one JSON object per line on stdout')
+    .option('--dry-run', 'list what would be fetched; fetch, deliver and delete nothing')
+    .option('-v, --verbose', 'a line per message and the summary, even when not on a terminal')
+    .option('-q, --quiet', 'no progress bars or summary on a terminal (errors still go to stderr)')
+    .addHelpText('after', HELP_AFTER)
+    .showHelpAfterError('(run pop3kit fetch --help for usage)')
+    // Commander's own usage errors exit 1, which means "partial success" here.
+    .exitOverride((error) => process.exit(error.exitCode === 1 ? ExitCode.usage : error.exitCode))
+    .action(async (options: FetchFlags, command: Command) => {
+      const usage = (message: string) => command.error(`error: ${message}`, { exitCode: ExitCode.usage });
+      const fromCli = (key: string) => command.getOptionValueSource(key) === 'cli';
+      if (options.config !== undefined) {
+        const misplaced = ACCOUNT_FLAG_KEYS.filter(fromCli).map(camelToFlag);
+        if (misplaced.length > 0)
+          usage(
+            `${misplaced.join(', ')} cannot be combined with --config: put it in the file (under defaults: for all accounts)`,
+          );
+      } else {
+        if (options.account !== undefined) usage('--account picks accounts from a --config file');
+        if (options.jobs !== undefined) usage('--jobs applies to several accounts, from a --config file');
+      }
+      if (options.quiet && options.verbose) usage('give --quiet or --verbose, not both');
+
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSignal = () => {
+        if (++interrupts > 1) process.exit(ExitCode.interrupted);
+        process.stderr.write(
+          '\npop3kit fetch: interrupted: finishing the message in hand (again to quit now)\n',
+        );
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const io = {
+        stdout: process.stdout,
+        stderr: process.stderr,
+        stdin: process.stdin,
+        env: process.env,
+        cwd: process.cwd(),
+        home: homedir(),
+      };
+      const { exitCode } = await runFetch(options, io, loadFetchCore, { signal: controller.signal });
+      process.stdout.write('', () => process.exit(exitCode));
+    });
+}
