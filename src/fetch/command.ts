@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { LfConverter } from './line-ends.js';
+import { LfConverter } from '../protocol/line-ends.js';
 
 export interface CommandResult {
   /** The exit status, or undefined when a signal ended it. */

@@ -8,8 +8,8 @@
 import { createHash } from 'node:crypto';
 import { Pop3AuthError, Pop3ServerError } from '../errors.js';
 import type { Pop3Client } from '../index.js';
+import { toLf } from '../protocol/line-ends.js';
 import { headerValues, parseHeaders } from './headers.js';
-import { toLf } from './line-ends.js';
 import type { ListedMessage } from './planner.js';
 
 export interface Listing {

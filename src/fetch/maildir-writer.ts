@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { LfConverter, toLf } from '../protocol/line-ends.js';
 import type { DeliveryFile, DeliveryFs } from './fs-layer.js';
-import { LfConverter, toLf } from './line-ends.js';
 import type { PendingDelivery } from './pending.js';
 import {
   type Delivered,

@@ -12,9 +12,9 @@
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { LfConverter, toLf } from '../protocol/line-ends.js';
 import { lockMbox } from './dotlock.js';
 import type { DeliveryFile, DeliveryFs } from './fs-layer.js';
-import { LfConverter, toLf } from './line-ends.js';
 import { uniqueName } from './maildir-writer.js';
 import { fromLine, headerBlock, MboxrdQuoter, mboxEntry } from './mboxrd.js';
 import type { PendingDelivery } from './pending.js';

@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 
-export { wireSize } from './line-ends.js';
+export { wireSize } from '../protocol/line-ends.js';
 export { MaildirStore, type MaildirStoreOptions } from './maildir-store.js';
 export { MemoryStore, type StoredMessage } from './memory-store.js';
 export type {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { wireSize } from './line-ends.js';
+import { wireSize } from '../protocol/line-ends.js';
 import { acquireLockFile } from './lock-file.js';
 import { LockTable, type Mailbox, type MailStore, MailStoreError, type MessageInfo } from './store.js';
 

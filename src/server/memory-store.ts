@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { wireSize } from './line-ends.js';
+import { wireSize } from '../protocol/line-ends.js';
 import { LockTable, type Mailbox, type MailStore, type MessageInfo } from './store.js';
 
 /** A message kept by `MemoryStore`. */

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BareLfConverter } from './line-ends.js';
+import { LfConverter } from '../protocol/line-ends.js';
 import type { FaultOptions } from './options.js';
 
 /**
@@ -10,14 +10,14 @@ import type { FaultOptions } from './options.js';
 export class SessionOutput {
   #socket: Socket;
   readonly #faults: FaultOptions;
-  readonly #bareLf: BareLfConverter | undefined;
+  readonly #bareLf: LfConverter | undefined;
   #sent = 0;
   #cut = false;
 
   constructor(socket: Socket, faults: FaultOptions = {}) {
     this.#socket = socket;
     this.#faults = faults;
-    this.#bareLf = faults.bareLf ? new BareLfConverter() : undefined;
+    this.#bareLf = faults.bareLf ? new LfConverter() : undefined;
   }
 
   /** After STLS the session writes to the TLS socket wrapped around the old one. */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { DotStuffer } from '../protocol/dot-stuffer.js';
-import { CrlfNormaliser } from './line-ends.js';
+import { CrlfNormaliser } from '../protocol/line-ends.js';
 import type { SessionOutput } from './output.js';
 import { TopFilter } from './top-filter.js';
 

@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fetchAccount } from '../../src/fetch/index.js';
-import { toLf } from '../../src/fetch/line-ends.js';
 import type { AccountConfig } from '../../src/fetch/types.js';
+import { toLf } from '../../src/protocol/line-ends.js';
 import { type DovecotInstance, dovecotSkipReason, startDovecot } from '../helpers/dovecot.js';
 import { maildirMessages, makeMessages, mboxMessages, tempDir } from './support.js';
 

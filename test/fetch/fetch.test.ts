@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { runFetch } from '../../src/fetch/fetch-account.js';
 import { FetchError, fetchAccount } from '../../src/fetch/index.js';
-import { toLf } from '../../src/fetch/line-ends.js';
 import { StateStore } from '../../src/fetch/state-store.js';
 import type { AccountConfig, MessageEvent } from '../../src/fetch/types.js';
+import { toLf } from '../../src/protocol/line-ends.js';
 import {
   accountFor,
   compareDelivered,

@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { LfConverter, toLf } from '../../src/fetch/line-ends.js';
 import {
   fromLine,
   MboxrdQuoter,
@@ -11,6 +10,7 @@ import {
   quoteMboxrd,
   unquoteMboxrd,
 } from '../../src/fetch/mboxrd.js';
+import { LfConverter, toLf } from '../../src/protocol/line-ends.js';
 
 /** Feeds `input` in the given pieces through a push/end transformer. */
 function inPieces(

@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toLf } from '../../src/fetch/line-ends.js';
 import { parseMboxrd } from '../../src/fetch/mboxrd.js';
 import type { AccountConfig } from '../../src/fetch/types.js';
+import { toLf } from '../../src/protocol/line-ends.js';
 import { MemoryStore, Pop3Server, type Pop3ServerOptions } from '../../src/server/index.js';
 
 export const PASSWORD = 'secret';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Pop3AuthError, Pop3Client, Pop3ServerError } from '../../src/index.js';
+import { CrlfNormaliser } from '../../src/protocol/line-ends.js';
 import { MaildirStore, Pop3Server } from '../../src/server/index.js';
-import { CrlfNormaliser } from '../../src/server/line-ends.js';
 import { getTestCerts, opensslAvailable } from '../helpers/certs.js';
 import { type InteropServer, startInteropServer } from './helpers/interop.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BareLfConverter, CrlfNormaliser, wireSize } from '../../src/server/line-ends.js';
+import { CrlfNormaliser, LfConverter, wireSize } from '../../src/protocol/line-ends.js';
 import { TopFilter } from '../../src/server/top-filter.js';
 import { parseUsersFile } from '../../src/server/users-file.js';
 import { chunkings } from '../helpers/chunkings.js';
@@ -57,7 +57,7 @@ describe('line ends on the way out', () => {
   it('turns CRLF into bare LF for the bareLf fault at every split', () => {
     const input = Buffer.from('+OK\r\nline\r\n\rx\r\n.\r\n', 'latin1');
     for (const { name, chunks } of chunkings(input)) {
-      assert.equal(run(new BareLfConverter(), chunks), '+OK\nline\n\rx\n.\n', name);
+      assert.equal(run(new LfConverter(), chunks), '+OK\nline\n\rx\n.\n', name);
     }
   });
 });

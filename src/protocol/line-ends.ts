@@ -1,11 +1,11 @@
 /**
- * Line ends on the way out. Maildir keeps messages with bare LF (the Unix convention), but
- * POP3 lines end in CRLF (RFC 1939 §3), so the server turns each bare LF into CRLF and reports
- * sizes of what it sends, as Dovecot does with its "virtual size".
+ * Line-end conversion between the wire and the disk. POP3 lines end in CRLF (RFC 1939 §3);
+ * Maildir, mbox and MDAs on Unix keep bare LF. The server turns a Maildir's LF into CRLF
+ * (and reports sizes as sent, as Dovecot's "virtual size" does); the retriever and the
+ * server's bare-LF fault go the other way. Both work on chunks, without a string per line.
  */
+import { CR, LF } from './constants.js';
 
-const LF = 0x0a;
-const CR = 0x0d;
 const CR_BYTE = Buffer.from('\r');
 
 /** Octets of `message` on the wire: its length plus one for every LF without a CR before it. */
@@ -48,15 +48,21 @@ export class CrlfNormaliser {
   }
 }
 
-/** CRLF -> LF, for the "bare LF" fault that imitates broken Unix servers. */
-export class BareLfConverter {
-  /** A CR that ended the previous chunk, held back until we know whether LF follows. */
+/** CRLF -> LF across chunk splits; a lone CR is not a line end and stays. */
+export class LfConverter {
+  /** The previous chunk ended in CR: dropped if this one starts with LF, else given back. */
   #heldCr = false;
 
   push(chunk: Buffer): Buffer {
-    const input = this.#heldCr ? Buffer.concat([CR_BYTE, chunk]) : chunk;
-    this.#heldCr = input.length > 0 && input[input.length - 1] === CR;
-    const end = this.#heldCr ? input.length - 1 : input.length;
+    let input = chunk;
+    if (this.#heldCr) {
+      this.#heldCr = false;
+      if (input.length === 0 || input[0] !== LF) input = Buffer.concat([CR_BYTE, input]);
+    }
+    if (input.length > 0 && input[input.length - 1] === CR) {
+      this.#heldCr = true;
+      input = input.subarray(0, input.length - 1);
+    }
     const parts: Buffer[] = [];
     let segmentStart = 0;
     let from = 0;
@@ -69,7 +75,23 @@ export class BareLfConverter {
       }
       from = lf + 1;
     }
-    parts.push(input.subarray(segmentStart, end));
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    if (parts.length === 0) return input;
+    parts.push(input.subarray(segmentStart));
+    return Buffer.concat(parts);
   }
+
+  /** What is still held back (a final lone CR). */
+  end(): Buffer {
+    const rest = this.#heldCr ? CR_BYTE : Buffer.alloc(0);
+    this.#heldCr = false;
+    return rest;
+  }
+}
+
+/** The whole message with CRLF turned into LF. */
+export function toLf(message: Buffer): Buffer {
+  const converter = new LfConverter();
+  const body = converter.push(message);
+  const rest = converter.end();
+  return rest.length === 0 ? body : Buffer.concat([body, rest]);
 }
