@@ -1,23 +1,12 @@
 /** `pop3kit fetch`: the retriever's command line. It parses flags and prints; src/fetch does the work. */
 import { homedir } from 'node:os';
 import { type Command, Option } from 'commander';
+import { addConnectionFlags } from './connection-flags.js';
 import { ACCOUNT_FIELDS } from './fetch/config-file.js';
 import { EXIT_CODE_HELP, ExitCode } from './fetch/exit-codes.js';
 import { collect, flag, pathFlag } from './fetch/flags.js';
 import { DEFAULT_JOBS, type FetchCore, type FetchFlags, runFetch } from './fetch/run.js';
-import {
-  parseCount,
-  parseDestination,
-  parseEnvName,
-  parseHost,
-  parseMechanism,
-  parseNonEmpty,
-  parsePort,
-  parseSeconds,
-  parseSize,
-  parseSizeAction,
-  parseStartTls,
-} from './fetch/values.js';
+import { parseCount, parseDestination, parseNonEmpty, parseSize, parseSizeAction } from './fetch/values.js';
 
 const HELP_AFTER = `
 Destinations (--to):
@@ -82,49 +71,16 @@ export async function loadFetchCore(): Promise<FetchCore> {
 
 export function registerFetch(program: Command): void {
   const cwd = process.cwd();
-  program
+  const command = program
     .command('fetch')
-    .description('fetch new mail from POP3 accounts into Maildir, mbox or an MDA, without loss or duplicates')
-    .optionsGroup('Account:')
-    .option('--host <host>', 'POP3 server', flag(parseHost))
-    .option('--port <port>', 'port (default 110, or 995 with --secure)', flag(parsePort))
-    .option(
-      '--user <user>',
-      'user name (default: the login of the ~/.netrc entry for the host)',
-      flag((v) => parseNonEmpty(v, '--user')),
-    )
-    .option('--password-env <name>', 'read the password from this environment variable', flag(parseEnvName))
-    .option(
-      '--password-command <cmd>',
-      'run CMD with /bin/sh; its output is the password',
-      flag((v) => parseNonEmpty(v, 'the command')),
-    )
-    .option('--password <password>', 'the password itself (visible to other users: prefer the above)')
-    .option(
-      '--token-command <cmd>',
-      'OAuth2: run CMD for an access token',
-      flag((v) => parseNonEmpty(v, 'the command')),
-    )
-    .option(
-      '--mechanism <name>',
-      'login mechanism: USER, APOP, PLAIN, SCRAM-SHA-256, XOAUTH2, ... (default: the strongest offered)',
-      flag(parseMechanism),
-    )
-    .optionsGroup('Security:')
-    .option('--secure', 'TLS from the first byte (POP3S, port 995)')
-    .addOption(
-      new Option(
-        '--starttls <mode>',
-        'STLS on a plain connection: required (default; opportunistic for localhost), opportunistic, never',
-      ).argParser(flag(parseStartTls)),
-    )
-    .option('--ca <file>', 'trust the CA certificates in this PEM file', pathFlag)
-    .option('--allow-insecure-auth', 'allow a password over an unencrypted connection to another host')
-    .option(
-      '--timeout <seconds>',
-      'give up after this long without progress (default 60; 0: never)',
-      flag(parseSeconds),
-    )
+    .description(
+      'fetch new mail from POP3 accounts into Maildir, mbox or an MDA, without loss or duplicates',
+    );
+  addConnectionFlags(command, {
+    hostRequired: false,
+    userHelp: 'user name (default: the login of the ~/.netrc entry for the host)',
+    userNotEmpty: true,
+  })
     .optionsGroup('Delivery and policy:')
     .option(
       '--to <destination>',

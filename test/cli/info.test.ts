@@ -2,7 +2,7 @@
 // certificates), and the capability descriptions in words.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { describeCapability } from '../../src/cli/info.js';
+import { describeCapability } from '../../src/cli/info/capabilities.js';
 import { getTestCerts, type TestCerts } from '../helpers/certs.js';
 import { closedPort, runCli, startServer, TempDir, type TestServer } from './helpers.js';
 

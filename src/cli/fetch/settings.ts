@@ -5,28 +5,14 @@
 import { readFile } from 'node:fs/promises';
 import type tls from 'node:tls';
 import type { AccountConfig, DeletePolicy, Destination, FilterRule } from '../../fetch/types.js';
-import type { StartTlsMode } from '../../index.js';
+import type { ConnectionSettings } from '../connection-flags.js';
 import { defaultMaildir, defaultStatePath } from './paths.js';
 import { choosePasswordSource, readSecret, runSecretCommand } from './secrets.js';
 import { UsageError } from './values.js';
 
-export interface AccountSettings {
+/** The connection settings, and what to fetch and where to put it. */
+export interface AccountSettings extends ConnectionSettings {
   readonly name?: string;
-  readonly host?: string;
-  readonly port?: number;
-  readonly secure?: boolean;
-  readonly starttls?: StartTlsMode;
-  /** A PEM file of CA certificates to trust (absolute path). */
-  readonly ca?: string;
-  readonly user?: string;
-  readonly password?: string;
-  readonly passwordEnv?: string;
-  readonly passwordCommand?: string;
-  readonly tokenCommand?: string;
-  readonly mechanism?: string;
-  readonly allowInsecureAuth?: boolean;
-  /** Milliseconds. */
-  readonly timeout?: number;
   readonly to?: Destination;
   readonly keep?: boolean;
   readonly delete?: boolean;
@@ -95,7 +81,7 @@ export interface Login {
 
 /** Checks the login settings and picks where the password or token comes from. */
 export async function resolveLogin(
-  s: AccountSettings,
+  s: ConnectionSettings,
   host: string,
   nameFor: (user: string) => string,
   context: BuildContext,
