@@ -140,6 +140,12 @@ describe('pop3kit info', () => {
     assert.match(usage.stderr, /required option '--host <host>' not specified/);
   });
 
+  it('refuses an empty --user as a usage error, as fetch does', async () => {
+    const empty = await info(['--host', '127.0.0.1', '--user', '']);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /--user/);
+  });
+
   it('describes EXPIRE and LOGIN-DELAY in words (RFC 2449 §6.7, §6.8)', () => {
     assert.equal(describeCapability('EXPIRE', ['30']), 'messages are kept 30 days');
     assert.equal(describeCapability('EXPIRE', ['1']), 'messages are kept 1 day');
