@@ -40,8 +40,6 @@ export interface ConnectionFlagsUse {
   readonly hostRequired: boolean;
   /** What --user is for in this command. */
   readonly userHelp: string;
-  /** Refuse an empty --user while parsing (fetch) instead of passing it on (info). */
-  readonly userNotEmpty: boolean;
 }
 
 /** Adds the connection and login flags to `command`, under "Account:" and "Security:" in its help. */
@@ -49,8 +47,7 @@ export function addConnectionFlags(command: Command, use: ConnectionFlagsUse): C
   const host = new Option('--host <host>', 'POP3 server')
     .argParser(flag(parseHost))
     .makeOptionMandatory(use.hostRequired);
-  const user = new Option('--user <user>', use.userHelp);
-  if (use.userNotEmpty) user.argParser(flag((v) => parseNonEmpty(v, '--user')));
+  const user = new Option('--user <user>', use.userHelp).argParser(flag((v) => parseNonEmpty(v, '--user')));
   return command
     .optionsGroup('Account:')
     .addOption(host)

@@ -79,7 +79,6 @@ export function registerFetch(program: Command): void {
   addConnectionFlags(command, {
     hostRequired: false,
     userHelp: 'user name (default: the login of the ~/.netrc entry for the host)',
-    userNotEmpty: true,
   })
     .optionsGroup('Delivery and policy:')
     .option(

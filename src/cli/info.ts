@@ -24,7 +24,6 @@ export function registerInfo(program: Command): void {
   addConnectionFlags(command, {
     hostRequired: true,
     userHelp: 'also log in, to show the capabilities after login',
-    userNotEmpty: false,
   })
     .optionsGroup('Output:')
     .option('--json', 'print the report as one JSON object')
