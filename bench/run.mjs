@@ -8,7 +8,11 @@
 //                      [--alt-dist DIR] [--json FILE] [--keep]
 // A client may be a pop3kit variant: pop3kit@N (window N), pop3kit:streams (retrManyStreams to
 // files), pop3kit:stream (retrStream each to a file), pop3kit+alt (the build in --alt-dist, to
-// measure a change before/after); --windows adds pop3kit@N for each N.
+// measure a change before/after); --windows adds pop3kit@N for each N. The retriever runs on
+// `small` only: fetch:maildir and fetch:mbox (fetchAccount into a fresh Maildir / mbox and
+// state file on the real disk, fsyncs included), compared with pop3kit (retrMany) in a table of
+// its own; fetch:maildir@T sets UV_THREADPOOL_SIZE=T in the client, fetch:maildir+alt uses
+// --alt-dist.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -32,7 +36,7 @@ const MiB = 1024 * 1024;
 
 /** Every scenario: its mailbox, the clients that run it, and how pop3kit reads it. */
 const SCENARIOS = [
-  { name: 'small', user: 'small', what: '5,000 x ~4 KiB', mode: 'many' },
+  { name: 'small', user: 'small', what: '5,000 x ~4 KiB', mode: 'many', fetch: true },
   { name: 'big', user: 'big', what: '1 x 100 MiB', mode: 'stream' },
   { name: 'mixed', user: 'mixed', what: '500 mixed (2 KiB-5 MiB)', mode: 'many' },
   { name: '1k', user: 'k1', what: '1,000 x ~4 KiB', mode: 'many' },
@@ -48,7 +52,11 @@ const SCENARIOS = [
     transports: ['plain'],
   },
 ];
-const ALL_CLIENTS = ['pop3kit', 'raw', 'mpop', 'poplib'];
+const ALL_CLIENTS = ['pop3kit', 'raw', 'mpop', 'poplib', 'fetch:maildir', 'fetch:mbox'];
+/** Clients that run a scenario: its own list, else every client (the retriever only where
+ * the scenario asks for it). */
+const runsScenario = (scenario, base) =>
+  base === 'fetch' ? Boolean(scenario.fetch) : (scenario.clients ?? ALL_CLIENTS).includes(base);
 
 const { values: args } = parseArgs({
   options: {
@@ -170,7 +178,7 @@ async function main() {
         port = proxy.port;
       }
       const exp = expected[scenario.user];
-      const runners = clients.filter((c) => (scenario.clients ?? ALL_CLIENTS).includes(variant(c).base));
+      const runners = clients.filter((c) => runsScenario(scenario, variant(c).base));
       // One unmeasured pass first, so every client meets a warm page cache and Dovecot index.
       await runClient('raw', scenario, { port, secure, exp });
       const times = Object.fromEntries(runners.map((c) => [c, []]));
@@ -251,6 +259,24 @@ async function runClient(client, scenario, { port, secure, exp }) {
         dist: alt ? pathToFileURL(join(resolve(args['alt-dist']), 'src', 'index.js')).href : undefined,
       }),
     ];
+  } else if (base === 'fetch') {
+    // On the real disk (work is in os.tmpdir()), not tmpfs: fsync must cost what it costs.
+    const fetchDir = join(work, 'fetch');
+    fs.rmSync(fetchDir, { recursive: true, force: true });
+    fs.mkdirSync(fetchDir, { recursive: true });
+    command = process.execPath;
+    argv = [
+      join(here, 'clients', 'fetch.mjs'),
+      JSON.stringify({
+        ...config,
+        mode: mode ?? 'maildir',
+        outDir: fetchDir,
+        threadpool: window,
+        dist: alt
+          ? pathToFileURL(join(resolve(args['alt-dist']), 'src', 'fetch', 'index.js')).href
+          : undefined,
+      }),
+    ];
   } else if (client === 'raw') {
     command = process.execPath;
     argv = [join(here, 'clients', 'raw.mjs'), JSON.stringify(config)];
@@ -267,8 +293,12 @@ async function runClient(client, scenario, { port, secure, exp }) {
     throw new Error(`unknown client ${client}`);
   }
   const result = await measure(command, argv, { scratch: work });
-  const check = verify(base, result, exp, client === 'mpop' ? maildir : undefined);
+  const check =
+    base === 'fetch'
+      ? verifyFetch(result, exp, mode ?? 'maildir', join(work, 'fetch'))
+      : verify(base, result, exp, client === 'mpop' ? maildir : undefined);
   fs.rmSync(outDir, { recursive: true, force: true });
+  if (base === 'fetch') fs.rmSync(join(work, 'fetch'), { recursive: true, force: true });
   return { ...result, ...check };
 }
 
@@ -308,6 +338,66 @@ function verify(client, result, exp, maildir) {
   const bad = want.findIndex((size, i) => report.sizes[i] !== size);
   if (bad !== -1)
     return { ok: false, problem: `message ${bad + 1}: ${report.sizes[bad]} octets, LIST says ${want[bad]}` };
+  return { ok: true };
+}
+
+/**
+ * What the retriever delivered, read back from disk after its process exited: every message
+ * there once, each of LIST's size counting CRLF (the files hold LF line ends), in server order.
+ */
+function verifyFetch(result, exp, mode, dir) {
+  if (result.code !== 0)
+    return { ok: false, problem: `exit ${result.code}: ${result.stderr.trim().slice(0, 300)}` };
+  let report;
+  try {
+    report = JSON.parse(result.stdout.trim().split('\n').pop());
+  } catch {
+    return { ok: false, problem: `no report: ${result.stdout.slice(0, 200)} ${result.stderr.slice(0, 300)}` };
+  }
+  result.rssKiB ??= report.maxRss;
+  const want = exp.listed;
+  if (report.delivered !== want.length || report.failed !== 0)
+    return {
+      ok: false,
+      problem: `summary: ${report.delivered} of ${want.length} delivered, ${report.failed} failed`,
+    };
+  const lfs = (bytes) => {
+    let n = 0;
+    for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) n++;
+    return n;
+  };
+  const sizes = [];
+  if (mode === 'mbox') {
+    // mboxrd: a From_ line, the message with /^>*From / lines quoted by one more '>', a blank
+    // line. A body line starting "From " is always quoted, so "\nFrom " only begins entries.
+    const bytes = fs.readFileSync(join(dir, 'mbox'));
+    const starts = bytes.subarray(0, 5).toString('latin1') === 'From ' ? [0] : [];
+    for (let at = bytes.indexOf('\nFrom '); at !== -1; at = bytes.indexOf('\nFrom ', at + 1))
+      starts.push(at + 1);
+    starts.push(bytes.length);
+    for (let i = 0; i + 1 < starts.length; i++) {
+      const body = bytes.subarray(bytes.indexOf(10, starts[i]) + 1, starts[i + 1] - 1);
+      const quoted = body.toString('latin1').match(/^>+From /gm)?.length ?? 0;
+      sizes.push(body.length - quoted + lfs(body));
+    }
+  } else {
+    // Delivered in server order; the unique names carry a per-process counter (...Q<n>R...).
+    const newDir = join(dir, 'Maildir', 'new');
+    const names = fs.readdirSync(newDir);
+    if (fs.readdirSync(join(dir, 'Maildir', 'tmp')).length > 0)
+      return { ok: false, problem: 'files left in tmp/' };
+    const counter = (name) => Number(/Q(\d+)R/.exec(name)?.[1]);
+    names.sort((a, b) => counter(a) - counter(b));
+    for (const name of names) {
+      const bytes = fs.readFileSync(join(newDir, name));
+      sizes.push(bytes.length + lfs(bytes));
+    }
+  }
+  if (sizes.length !== want.length)
+    return { ok: false, problem: `${sizes.length} of ${want.length} messages on disk` };
+  const bad = want.findIndex((size, i) => sizes[i] !== size);
+  if (bad !== -1)
+    return { ok: false, problem: `message ${bad + 1}: ${sizes[bad]} octets on disk, LIST says ${want[bad]}` };
   return { ok: true };
 }
 
@@ -391,6 +481,36 @@ function printTable(results) {
   console.log(
     `|${widths.map((w, i) => (i >= 3 && i <= 10 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`,
   );
+  for (const row of rows) console.log(line(row));
+  printFetchTable(results);
+}
+
+/** The retriever against retrMany alone on the same server and transport (issue 6: within 2x). */
+function printFetchTable(results) {
+  const fetches = results.filter((r) => variant(r.client).base === 'fetch');
+  if (fetches.length === 0) return;
+  console.log('\nfetch vs retrMany (pop3kit):');
+  const header = ['scenario', 'tls', 'client', 'seconds', 'best', 'pop3kit s', 'x pop3kit', 'best x pop3kit'];
+  const rows = fetches.map((r) => {
+    const many = results.find(
+      (o) => o.scenario === r.scenario && o.transport === r.transport && o.client === 'pop3kit',
+    );
+    return [
+      r.scenario,
+      r.transport,
+      r.client,
+      r.seconds.toFixed(3),
+      r.best.toFixed(3),
+      many ? many.seconds.toFixed(3) : '-',
+      many ? `${(r.seconds / many.seconds).toFixed(2)}x` : '-',
+      many ? `${(r.best / many.best).toFixed(2)}x` : '-',
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) =>
+    `| ${cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w, i) => (i >= 3 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);
   for (const row of rows) console.log(line(row));
 }
 

@@ -2,6 +2,12 @@
  * Between retrieval and the writers: gathers retrieved messages into batches per destination,
  * so a batch costs two state transactions and one directory fsync however many messages it
  * holds, while each message still gets its own fsync before it counts as delivered.
+ *
+ * A full batch is delivered in the background while the next one is retrieved (delivery is
+ * mostly waiting for the disk, retrieval for the socket), one batch at a time and in order: the
+ * next batch starts only once the previous one is recorded, and a delivery failure surfaces at
+ * the next add() or flush(). A message held in memory and not yet recorded pending is simply
+ * fetched again after a crash, so the overlap changes nothing of the crash protocol.
  */
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
@@ -43,6 +49,8 @@ export class DeliverySink {
   readonly #writers = new Map<string, Writer>();
   #batch: { item: SinkItem; data: Buffer }[] = [];
   #batchBytes = 0;
+  /** The batch being delivered in the background; rejects with its DeliveryError. */
+  #inFlight: Promise<void> | undefined;
 
   constructor(options: SinkOptions, report: Report) {
     this.#options = options;
@@ -55,7 +63,27 @@ export class DeliverySink {
     this.#batch.push({ item, data });
     this.#batchBytes += data.length;
     if (this.#batch.length >= this.#options.batchMessages || this.#batchBytes >= this.#options.batchBytes) {
-      await this.flush();
+      // Waits for the previous batch (and throws its failure), then starts this one.
+      await this.#settleInFlight();
+      const delivery = this.#deliverBatch();
+      // Observed at the next add()/flush(); never an unhandled rejection meanwhile.
+      delivery.catch(() => {});
+      this.#inFlight = delivery;
+    }
+  }
+
+  async #settleInFlight(): Promise<void> {
+    const inFlight = this.#inFlight;
+    if (inFlight === undefined) return;
+    this.#inFlight = undefined;
+    try {
+      await inFlight;
+    } catch (error) {
+      // What was retrieved after the failed batch waits for the next run, as it would have
+      // had retrieval stopped at the failure.
+      this.#batch = [];
+      this.#batchBytes = 0;
+      throw error;
     }
   }
 
@@ -81,8 +109,13 @@ export class DeliverySink {
     this.#report.message(item.message, 'delivered', { location: delivered.location });
   }
 
-  /** Delivers whatever is batched. @throws DeliveryError */
+  /** Delivers whatever is batched (after the batch in flight). @throws DeliveryError */
   async flush(): Promise<void> {
+    await this.#settleInFlight();
+    await this.#deliverBatch();
+  }
+
+  async #deliverBatch(): Promise<void> {
     const batch = this.#batch;
     this.#batch = [];
     this.#batchBytes = 0;

@@ -17,7 +17,6 @@ import type { PendingDelivery } from './pending.js';
 import {
   type Delivered,
   deliveryError,
-  eachLimited,
   type Ledger,
   type OutgoingMessage,
   type Settled,
@@ -26,8 +25,11 @@ import {
 
 type MaildirPending = Extract<PendingDelivery, { kind: 'maildir' }>;
 
-/** Concurrent tmp/ writes (each ends in an fsync). */
-const PARALLEL_WRITES = 8;
+/** tmp/ files being written and fsynced at once: concurrent fsyncs share journal commits.
+ * Only as many run at once as libuv has threads (UV_THREADPOOL_SIZE, 4 by default). The
+ * files are created one at a time, though: creates in one directory contend for its lock
+ * (measured on ext4: ~250 us of kernel CPU each alone, 2-3x that when they race). */
+const PARALLEL_SYNCS = 32;
 
 let deliveries = 0;
 
@@ -64,11 +66,7 @@ export class MaildirWriter implements Writer {
     const pendings = messages.map((m) => ({ uid: m.uid, pending: this.#pending() }));
     this.#ledger.markPending(pendings);
     try {
-      await eachLimited(
-        messages.map((m, i) => ({ m, p: pendings[i]!.pending })),
-        PARALLEL_WRITES,
-        async ({ m, p }) => this.#writeTmp(p.name, async (file) => file.write(toLf(m.data))),
-      );
+      await this.#writeBatch(messages.map((m, i) => ({ name: pendings[i]!.pending.name, data: m.data })));
       return await this.#publish(pendings);
     } catch (error) {
       const delivered = await this.#settleAfterFailure(pendings);
@@ -111,6 +109,39 @@ export class MaildirWriter implements Writer {
       }
     })();
     return this.#ready;
+  }
+
+  /** Writes and fsyncs tmp/NAME for each: created in turn, written, fsynced and closed
+   * concurrently (up to PARALLEL_SYNCS). Every file is closed before this settles. */
+  async #writeBatch(items: readonly { name: string; data: Buffer }[]): Promise<void> {
+    const busy = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    for (const { name, data } of items) {
+      if (busy.size >= PARALLEL_SYNCS) await Promise.race(busy);
+      if (failure !== undefined) break;
+      let file: DeliveryFile;
+      try {
+        file = await this.#fs.open(join(this.#dir, 'tmp', name), 'create');
+      } catch (error) {
+        failure ??= { error };
+        break;
+      }
+      const task: Promise<void> = (async () => {
+        try {
+          await file.write(toLf(data));
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+      })()
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => busy.delete(task));
+      busy.add(task);
+    }
+    await Promise.all(busy);
+    if (failure !== undefined) throw failure.error;
   }
 
   async #writeTmp(name: string, fill: (file: DeliveryFile) => Promise<void>): Promise<void> {
