@@ -1,6 +1,7 @@
 /** STAT, LIST, UIDL, DELE and RSET (RFC 1939 §5, §7): the maildrop listing and deletion marks. */
 
 import type { Session } from '../session.js';
+import type { MessageInfo } from '../store.js';
 import type { CommandSpec } from './types.js';
 import { hookMessage, TRANSACTION } from './types.js';
 
@@ -18,40 +19,44 @@ export const STAT: CommandSpec = {
   },
 };
 
-export const LIST: CommandSpec = {
-  states: TRANSACTION,
-  args: [0, 1],
-  async run(session, { args }) {
-    const maildrop = maildropOf(session);
-    if (args[0] !== undefined) {
-      const found = maildrop.lookup(args[0]);
-      if (!found.ok) return session.err(found.reason);
-      return session.ok(`${found.index + 1} ${found.info.size}`);
-    }
-    const { count, size } = maildrop.stat();
-    const lines = (function* () {
-      for (const { msg, info } of maildrop.live()) yield `${msg} ${info.size}`;
-    })();
-    return session.sendLines(`+OK ${count} messages (${size} octets)`, lines);
-  },
-};
+/**
+ * LIST and UIDL share their shape (RFC 1939 §5, §7): with an argument one "+OK n value"
+ * line, without one a scan line per live message; only the value and the heading differ.
+ */
+function scanListing(
+  column: (info: MessageInfo) => string | number,
+  heading: (session: Session) => string,
+): CommandSpec {
+  return {
+    states: TRANSACTION,
+    args: [0, 1],
+    async run(session, { args }) {
+      const maildrop = maildropOf(session);
+      if (args[0] !== undefined) {
+        const found = maildrop.lookup(args[0]);
+        if (!found.ok) return session.err(found.reason);
+        return session.ok(`${found.index + 1} ${column(found.info)}`);
+      }
+      const lines = (function* () {
+        for (const { msg, info } of maildrop.live()) yield `${msg} ${column(info)}`;
+      })();
+      return session.sendLines(heading(session), lines);
+    },
+  };
+}
 
-export const UIDL: CommandSpec = {
-  states: TRANSACTION,
-  args: [0, 1],
-  async run(session, { args }) {
-    const maildrop = maildropOf(session);
-    if (args[0] !== undefined) {
-      const found = maildrop.lookup(args[0]);
-      if (!found.ok) return session.err(found.reason);
-      return session.ok(`${found.index + 1} ${found.info.uid}`);
-    }
-    const lines = (function* () {
-      for (const { msg, info } of maildrop.live()) yield `${msg} ${info.uid}`;
-    })();
-    return session.sendLines('+OK', lines);
+export const LIST = scanListing(
+  (info) => info.size,
+  (session) => {
+    const { count, size } = maildropOf(session).stat();
+    return `+OK ${count} messages (${size} octets)`;
   },
-};
+);
+
+export const UIDL = scanListing(
+  (info) => info.uid,
+  () => '+OK',
+);
 
 export const DELE: CommandSpec = {
   states: TRANSACTION,
