@@ -1,0 +1,374 @@
+// The SQLite archive (better-sqlite3, WAL, FTS5). Raw bytes are kept once per SHA-256 of
+// the content, brotli-compressed (quality 5: smaller and faster than gzip on mail); each
+// (account, uid) points at one message. Search takes the AST of query.ts, newest first.
+import { createHash } from 'node:crypto';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import { type ParsedMessage, parseMessage } from './parse.js';
+import type { Query, QueryTerm } from './query.js';
+
+/** Versioned migrations: index i brings the schema from version i to i + 1. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE blobs (
+    hash TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    compression TEXT NOT NULL,
+    data BLOB NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE REFERENCES blobs(hash),
+    parse_error TEXT,
+    from_json TEXT NOT NULL,
+    to_json TEXT NOT NULL,
+    cc_json TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    date INTEGER,
+    message_id TEXT,
+    in_reply_to TEXT,
+    references_json TEXT NOT NULL,
+    body TEXT NOT NULL,
+    attachment_count INTEGER NOT NULL
+  );
+  CREATE INDEX messages_date ON messages(date DESC, id DESC);
+  CREATE INDEX messages_message_id ON messages(message_id);
+  CREATE TABLE locations (
+    account TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    message INTEGER NOT NULL REFERENCES messages(id),
+    archived_at INTEGER NOT NULL,
+    PRIMARY KEY (account, uid)
+  ) WITHOUT ROWID;
+  CREATE INDEX locations_message ON locations(message, account);
+  CREATE TABLE attachments (
+    message INTEGER NOT NULL REFERENCES messages(id),
+    position INTEGER NOT NULL,
+    name TEXT,
+    type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (message, position)
+  ) WITHOUT ROWID;
+  CREATE VIRTUAL TABLE messages_fts USING fts5(
+    subject, from_text, to_text, body, attachment_names,
+    content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2'
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+const BROTLI = {
+  params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT },
+};
+
+export interface IngestResult {
+  readonly id: number;
+  /** False when (account, uid) was already archived: nothing changed. */
+  readonly added: boolean;
+  /** True when the content was new (not only a new location of known bytes). */
+  readonly newContent: boolean;
+}
+
+export interface SearchRow {
+  readonly id: number;
+  readonly messageId: string | null;
+  readonly date: number | null;
+  readonly from: string;
+  readonly subject: string;
+  /** The first account (by name) the message was fetched from; `accounts` lists all. */
+  readonly account: string;
+  readonly accounts: readonly string[];
+  readonly hasAttachment: boolean;
+}
+
+export interface ShownMessage extends ParsedMessage {
+  readonly id: number;
+  readonly hash: string;
+  readonly size: number;
+  readonly locations: readonly { readonly account: string; readonly uid: string }[];
+}
+
+function formatAddresses(list: readonly { name: string; address: string }[]): string {
+  return list.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ');
+}
+
+/** True when the text has something the FTS tokenizer would index. */
+function hasTokens(value: string): boolean {
+  return /[\p{L}\p{N}]/u.test(value);
+}
+
+function ftsString(value: string): string {
+  return `"${value.replace(/"/g, '""')}"`;
+}
+
+const FTS_COLUMNS = { from: '{from_text}', to: '{to_text}', subject: '{subject}' } as const;
+
+interface Condition {
+  readonly sql: string;
+  readonly params: readonly (string | number)[];
+}
+
+function termCondition(term: QueryTerm): Condition {
+  let positive: Condition;
+  switch (term.kind) {
+    case 'text':
+    case 'field': {
+      if (!hasTokens(term.value)) {
+        positive = { sql: '0', params: [] };
+        break;
+      }
+      const match =
+        term.kind === 'field'
+          ? `${FTS_COLUMNS[term.field]} : ${ftsString(term.value)}`
+          : ftsString(term.value);
+      positive = {
+        sql: 'm.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)',
+        params: [match],
+      };
+      break;
+    }
+    case 'account':
+      positive = {
+        sql: 'EXISTS (SELECT 1 FROM locations l WHERE l.message = m.id AND l.account = ?)',
+        params: [term.value],
+      };
+      break;
+    case 'after':
+      positive = { sql: '(m.date IS NOT NULL AND m.date >= ?)', params: [term.time] };
+      break;
+    case 'before':
+      positive = { sql: '(m.date IS NOT NULL AND m.date < ?)', params: [term.time] };
+      break;
+    case 'has':
+      positive = { sql: 'm.attachment_count > 0', params: [] };
+      break;
+  }
+  return term.negated ? { sql: `NOT ${positive.sql}`, params: positive.params } : positive;
+}
+
+export class SqliteArchive {
+  readonly #db: Database.Database;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+  }
+
+  /** Opens (creating if needed) the archive at `file` (':memory:' for a private one). */
+  static open(file: string): SqliteArchive {
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const archive = new SqliteArchive(db);
+    archive.#migrate();
+    return archive;
+  }
+
+  #migrate(): void {
+    this.#db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const run = this.#db.transaction(() => {
+      const row = this.#db.prepare('SELECT version FROM schema_version').get() as
+        | { version: number }
+        | undefined;
+      let version = row?.version ?? 0;
+      if (!row) this.#db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
+      if (version > MIGRATIONS.length) {
+        throw new Error(
+          `archive schema version ${version} is newer than this pop3kit (${MIGRATIONS.length})`,
+        );
+      }
+      for (; version < MIGRATIONS.length; version++) this.#db.exec(MIGRATIONS[version] as string);
+      this.#db.prepare('UPDATE schema_version SET version = ?').run(version);
+    });
+    run.immediate();
+  }
+
+  /** The schema version stored in the database. */
+  get schemaVersion(): number {
+    return (this.#db.prepare('SELECT version FROM schema_version').get() as { version: number }).version;
+  }
+
+  /** Journal mode as SQLite reports it ('wal' for a file database). */
+  get journalMode(): string {
+    return this.#db.pragma('journal_mode', { simple: true }) as string;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  /**
+   * Archives one message. Idempotent by (account, uid), and the bytes are stored once per
+   * content hash; everything is written in one transaction, so a caller may record the
+   * message as delivered once this returns.
+   */
+  async ingest(account: string, uid: string, raw: Buffer): Promise<IngestResult> {
+    const existing = this.#db
+      .prepare('SELECT message FROM locations WHERE account = ? AND uid = ?')
+      .get(account, uid) as { message: number } | undefined;
+    if (existing) return { id: existing.message, added: false, newContent: false };
+    const hash = createHash('sha256').update(raw).digest('hex');
+    const known = this.#db.prepare('SELECT id FROM messages WHERE hash = ?').get(hash) as
+      | { id: number }
+      | undefined;
+    const parsed = known ? null : await parseMessage(raw);
+    const write = this.#db.transaction((): IngestResult => {
+      const again = this.#db
+        .prepare('SELECT message FROM locations WHERE account = ? AND uid = ?')
+        .get(account, uid) as { message: number } | undefined;
+      if (again) return { id: again.message, added: false, newContent: false };
+      let id = (
+        this.#db.prepare('SELECT id FROM messages WHERE hash = ?').get(hash) as { id: number } | undefined
+      )?.id;
+      const newContent = id === undefined;
+      if (id === undefined) id = this.#insertMessage(hash, raw, parsed ?? null);
+      this.#db
+        .prepare('INSERT INTO locations (account, uid, message, archived_at) VALUES (?, ?, ?, ?)')
+        .run(account, uid, id, Date.now());
+      return { id, added: true, newContent };
+    });
+    return write.immediate();
+  }
+
+  #insertMessage(hash: string, raw: Buffer, parsed: ParsedMessage | null): number {
+    if (!parsed) throw new Error('message content changed between parse and write');
+    this.#db
+      .prepare('INSERT OR IGNORE INTO blobs (hash, size, compression, data) VALUES (?, ?, ?, ?)')
+      .run(hash, raw.length, 'br', brotliCompressSync(raw, BROTLI));
+    const info = this.#db
+      .prepare(
+        `INSERT INTO messages (hash, parse_error, from_json, to_json, cc_json, subject, date, message_id,
+           in_reply_to, references_json, body, attachment_count)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        hash,
+        parsed.parseError,
+        JSON.stringify(parsed.from),
+        JSON.stringify(parsed.to),
+        JSON.stringify(parsed.cc),
+        parsed.subject,
+        parsed.date,
+        parsed.messageId,
+        parsed.inReplyTo,
+        JSON.stringify(parsed.references),
+        parsed.text,
+        parsed.attachments.length,
+      );
+    const id = Number(info.lastInsertRowid);
+    const addAttachment = this.#db.prepare(
+      'INSERT INTO attachments (message, position, name, type, size, sha256) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    for (const [position, a] of parsed.attachments.entries())
+      addAttachment.run(id, position, a.name, a.type, a.size, a.sha256);
+    this.#db
+      .prepare(
+        'INSERT INTO messages_fts (rowid, subject, from_text, to_text, body, attachment_names) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        id,
+        parsed.subject,
+        formatAddresses(parsed.from),
+        formatAddresses([...parsed.to, ...parsed.cc]),
+        parsed.text,
+        parsed.attachments.map((a) => a.name ?? '').join(' '),
+      );
+    return id;
+  }
+
+  /** Messages matching every term of `query`, newest first (undated last). */
+  search(query: Query, options: { limit?: number } = {}): SearchRow[] {
+    const conditions = query.terms.map(termCondition);
+    const where = conditions.length > 0 ? `WHERE ${conditions.map((c) => c.sql).join(' AND ')}` : '';
+    const params = conditions.flatMap((c) => c.params);
+    const limit = options.limit ?? -1;
+    const rows = this.#db
+      .prepare(
+        `SELECT m.id, m.message_id, m.date, m.from_json, m.subject, m.attachment_count,
+           (SELECT group_concat(account, char(10)) FROM
+              (SELECT DISTINCT account FROM locations l WHERE l.message = m.id ORDER BY account)) AS accounts
+         FROM messages m ${where}
+         ORDER BY m.date IS NULL, m.date DESC, m.id DESC
+         LIMIT ?`,
+      )
+      .all(...params, limit) as {
+      id: number;
+      message_id: string | null;
+      date: number | null;
+      from_json: string;
+      subject: string;
+      attachment_count: number;
+      accounts: string | null;
+    }[];
+    return rows.map((r) => {
+      const accounts = r.accounts ? r.accounts.split('\n') : [];
+      return {
+        id: r.id,
+        messageId: r.message_id,
+        date: r.date,
+        from: formatAddresses(JSON.parse(r.from_json)),
+        subject: r.subject,
+        account: accounts[0] ?? '',
+        accounts,
+        hasAttachment: r.attachment_count > 0,
+      };
+    });
+  }
+
+  /** The stored view of one message, or undefined when there is no such id. */
+  show(id: number): ShownMessage | undefined {
+    const m = this.#db
+      .prepare('SELECT m.*, b.size FROM messages m JOIN blobs b ON b.hash = m.hash WHERE m.id = ?')
+      .get(id) as Record<string, unknown> | undefined;
+    if (!m) return undefined;
+    const attachments = this.#db
+      .prepare('SELECT name, type, size, sha256 FROM attachments WHERE message = ? ORDER BY position')
+      .all(id) as { name: string | null; type: string; size: number; sha256: string }[];
+    const locations = this.#db
+      .prepare('SELECT account, uid FROM locations WHERE message = ? ORDER BY account, uid')
+      .all(id) as { account: string; uid: string }[];
+    return {
+      id,
+      hash: m.hash as string,
+      size: m.size as number,
+      locations,
+      from: JSON.parse(m.from_json as string),
+      to: JSON.parse(m.to_json as string),
+      cc: JSON.parse(m.cc_json as string),
+      subject: m.subject as string,
+      date: m.date as number | null,
+      messageId: m.message_id as string | null,
+      inReplyTo: m.in_reply_to as string | null,
+      references: JSON.parse(m.references_json as string),
+      text: m.body as string,
+      attachments,
+      parseError: m.parse_error as string | null,
+    };
+  }
+
+  /** The exact bytes of one message, or undefined when there is no such id. */
+  raw(id: number): Buffer | undefined {
+    const row = this.#db
+      .prepare('SELECT b.compression, b.data FROM messages m JOIN blobs b ON b.hash = m.hash WHERE m.id = ?')
+      .get(id) as { compression: string; data: Buffer } | undefined;
+    if (!row) return undefined;
+    if (row.compression === 'br') return brotliDecompressSync(row.data);
+    if (row.compression === 'gzip') return gunzipSync(row.data);
+    throw new Error(`unknown compression '${row.compression}'`);
+  }
+
+  /** Counts for tests and reports: messages, locations, blobs, compressed and raw bytes. */
+  stats(): { messages: number; locations: number; blobs: number; rawBytes: number; storedBytes: number } {
+    const c = (sql: string) => (this.#db.prepare(sql).get() as { n: number | null }).n ?? 0;
+    return {
+      messages: c('SELECT count(*) AS n FROM messages'),
+      locations: c('SELECT count(*) AS n FROM locations'),
+      blobs: c('SELECT count(*) AS n FROM blobs'),
+      rawBytes: c('SELECT sum(size) AS n FROM blobs'),
+      storedBytes: c('SELECT sum(length(data)) AS n FROM blobs'),
+    };
+  }
+}
