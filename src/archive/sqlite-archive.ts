@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import type { Archive } from './archive.js';
 import { type ParsedMessage, parseMessage } from './parse.js';
 import type { Query, QueryTerm } from './query.js';
 
@@ -148,7 +149,7 @@ function termCondition(term: QueryTerm): Condition {
   return term.negated ? { sql: `NOT ${positive.sql}`, params: positive.params } : positive;
 }
 
-export class SqliteArchive {
+export class SqliteArchive implements Archive {
   readonly #db: Database.Database;
 
   private constructor(db: Database.Database) {

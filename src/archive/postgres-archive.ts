@@ -1,0 +1,460 @@
+// The PostgreSQL archive (pg): the same store and search semantics as sqlite-archive.ts, for
+// many workers on many machines. Raw bytes are kept once per SHA-256 of the content, brotli-
+// compressed like the SQLite store; each (account, uid) points at one message. Writes are
+// idempotent under concurrency through ON CONFLICT on the content hash and on (account, uid).
+//
+// Full text: a tsvector column with a GIN index. The vector is built here, not by to_tsvector,
+// so tokens are exactly those of the SQLite FTS5 unicode61 tokenizer with diacritics removed
+// (letters and digits, case-folded, marks stripped) whatever the server's locale or text
+// search configuration. Columns carry weights (subject A, from B, to/cc C, body and
+// attachment names D) for from:/to:/subject:, and a gap of one position between columns so
+// that a phrase never matches across two of them. PostgreSQL limits: positions stop at 16383
+// (phrases deep in a very long body may be missed), 255 positions per word are kept, and a
+// vector stays under 1 MB (the rest of a huge body is not indexed).
+import { createHash } from 'node:crypto';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
+import pg from 'pg';
+import type { Archive, ArchiveStats } from './archive.js';
+import { type ParsedMessage, parseMessage } from './parse.js';
+import type { Query, QueryTerm } from './query.js';
+import type { IngestResult, SearchRow, ShownMessage } from './sqlite-archive.js';
+
+/** Versioned migrations: index i brings the schema from version i to i + 1. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE blobs (
+    hash TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    compression TEXT NOT NULL,
+    data BYTEA NOT NULL
+  );
+  CREATE TABLE messages (
+    id INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE REFERENCES blobs(hash),
+    parse_error TEXT,
+    from_json TEXT NOT NULL,
+    to_json TEXT NOT NULL,
+    cc_json TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    date BIGINT,
+    message_id TEXT,
+    in_reply_to TEXT,
+    references_json TEXT NOT NULL,
+    body TEXT NOT NULL,
+    attachment_count INTEGER NOT NULL,
+    search TSVECTOR NOT NULL
+  );
+  CREATE INDEX messages_date ON messages(date DESC NULLS LAST, id DESC);
+  CREATE INDEX messages_message_id ON messages(message_id);
+  CREATE INDEX messages_search ON messages USING GIN (search);
+  CREATE TABLE locations (
+    account TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    message INTEGER NOT NULL REFERENCES messages(id),
+    archived_at BIGINT NOT NULL,
+    PRIMARY KEY (account, uid)
+  );
+  CREATE INDEX locations_message ON locations(message, account);
+  CREATE TABLE attachments (
+    message INTEGER NOT NULL REFERENCES messages(id),
+    position INTEGER NOT NULL,
+    name TEXT,
+    type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (message, position)
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Any constant: serialises migrations of concurrent open()s. */
+const MIGRATION_LOCK = 0x706f7033;
+
+const BROTLI = {
+  params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT },
+};
+
+const MAX_POSITION = 16383;
+const MAX_POSITIONS_PER_WORD = 255;
+const MAX_WORD_BYTES = 2046;
+const MAX_VECTOR_BYTES = 900_000;
+
+type Weight = 'A' | 'B' | 'C' | 'D';
+const FIELD_WEIGHTS = { subject: 'A', from: 'B', to: 'C' } as const;
+
+/** Words as the SQLite FTS5 unicode61 tokenizer with remove_diacritics sees them. */
+export function searchTokens(text: string): string[] {
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((t) => t !== '');
+}
+
+function quoteLexeme(word: string): string {
+  return `'${word.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+function wordFits(word: string): boolean {
+  return Buffer.byteLength(word) <= MAX_WORD_BYTES;
+}
+
+/** A tsvector literal of the columns, in order, with their weights and a gap between columns. */
+export function buildTsvector(columns: readonly (readonly [Weight, string])[]): string {
+  const positions = new Map<string, string[]>();
+  let position = 0;
+  let bytes = 0;
+  for (const [weight, text] of columns) {
+    for (const word of searchTokens(text)) {
+      position = Math.min(position + 1, MAX_POSITION);
+      if (!wordFits(word)) continue;
+      let list = positions.get(word);
+      if (!list) {
+        const cost = Buffer.byteLength(word) + 8;
+        if (bytes + cost > MAX_VECTOR_BYTES) continue;
+        bytes += cost;
+        list = [];
+        positions.set(word, list);
+      }
+      if (list.length < MAX_POSITIONS_PER_WORD) {
+        list.push(`${position}${weight}`);
+        bytes += 2;
+      }
+    }
+    position = Math.min(position + 1, MAX_POSITION);
+  }
+  return [...positions].map(([word, list]) => `${quoteLexeme(word)}:${list.join(',')}`).join(' ');
+}
+
+/** A tsquery literal for a word or phrase, restricted to one weight; undefined when it cannot match. */
+function phraseQuery(value: string, weight: Weight | undefined): string | undefined {
+  const words = searchTokens(value);
+  if (words.length === 0 || !words.every(wordFits)) return undefined;
+  return words.map((w) => `${quoteLexeme(w)}${weight ? `:${weight}` : ''}`).join(' <-> ');
+}
+
+function formatAddresses(list: readonly { name: string; address: string }[]): string {
+  return list.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ');
+}
+
+/** PostgreSQL text cannot hold NUL. */
+function clean(value: string): string;
+function clean(value: string | null): string | null;
+function clean(value: string | null): string | null {
+  return value === null ? null : value.replace(/\u0000/g, '');
+}
+
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+function termCondition(term: QueryTerm, params: Params): string {
+  let positive: string;
+  switch (term.kind) {
+    case 'text':
+    case 'field': {
+      const query = phraseQuery(term.value, term.kind === 'field' ? FIELD_WEIGHTS[term.field] : undefined);
+      positive = query === undefined ? 'FALSE' : `(m.search @@ ${params.add(query)}::tsquery)`;
+      break;
+    }
+    case 'account':
+      positive = `EXISTS (SELECT 1 FROM locations l WHERE l.message = m.id AND l.account = ${params.add(term.value)})`;
+      break;
+    case 'after':
+      positive = `(m.date IS NOT NULL AND m.date >= ${params.add(term.time)})`;
+      break;
+    case 'before':
+      positive = `(m.date IS NOT NULL AND m.date < ${params.add(term.time)})`;
+      break;
+    case 'has':
+      positive = '(m.attachment_count > 0)';
+      break;
+  }
+  return term.negated ? `NOT ${positive}` : positive;
+}
+
+/** Thrown inside a transaction to roll it back and answer `value`. */
+class Rollback<T> {
+  constructor(readonly value: T) {}
+}
+
+function toNumber(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+export class PostgresArchive implements Archive {
+  readonly #pool: pg.Pool;
+
+  private constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  /** Connects to `url` (postgres://...) and brings the schema to the current version. */
+  static async open(url: string, options: { maxConnections?: number } = {}): Promise<PostgresArchive> {
+    const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 4 });
+    // An idle client that loses its server must not crash the process.
+    pool.on('error', () => {});
+    const archive = new PostgresArchive(pool);
+    try {
+      await archive.#migrate();
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return archive;
+  }
+
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      if (error instanceof Rollback) return error.value as T;
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async #migrate(): Promise<void> {
+    await this.#transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+      const row = (await client.query('SELECT version FROM schema_version')).rows[0] as
+        | { version: number }
+        | undefined;
+      let version = row?.version ?? 0;
+      if (!row) await client.query('INSERT INTO schema_version (version) VALUES (0)');
+      if (version > MIGRATIONS.length) {
+        throw new Error(
+          `archive schema version ${version} is newer than this pop3kit (${MIGRATIONS.length})`,
+        );
+      }
+      for (; version < MIGRATIONS.length; version++) await client.query(MIGRATIONS[version] as string);
+      await client.query('UPDATE schema_version SET version = $1', [version]);
+    });
+  }
+
+  /** The schema version stored in the database. */
+  async schemaVersion(): Promise<number> {
+    const { rows } = await this.#pool.query('SELECT version FROM schema_version');
+    return (rows[0] as { version: number }).version;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  /**
+   * Archives one message. Idempotent by (account, uid), and the bytes are stored once per
+   * content hash, also when other connections ingest the same message at the same time;
+   * everything is written in one transaction, so a caller may record the message as
+   * delivered once this returns.
+   */
+  async ingest(account: string, uid: string, raw: Buffer): Promise<IngestResult> {
+    const existing = await this.#pool.query('SELECT message FROM locations WHERE account = $1 AND uid = $2', [
+      account,
+      uid,
+    ]);
+    if (existing.rows[0]) return { id: existing.rows[0].message as number, added: false, newContent: false };
+    const hash = createHash('sha256').update(raw).digest('hex');
+    const known = await this.#pool.query('SELECT id FROM messages WHERE hash = $1', [hash]);
+    const parsed = known.rows[0] ? null : await parseMessage(raw);
+    return this.#transaction(async (client): Promise<IngestResult> => {
+      let id = (await client.query('SELECT id FROM messages WHERE hash = $1', [hash])).rows[0]?.id as
+        | number
+        | undefined;
+      let newContent = false;
+      if (id === undefined) {
+        const inserted = await this.#insertMessage(client, hash, raw, parsed ?? (await parseMessage(raw)));
+        newContent = inserted !== undefined;
+        id =
+          inserted ??
+          ((await client.query('SELECT id FROM messages WHERE hash = $1', [hash])).rows[0]?.id as number);
+      }
+      const located = await client.query(
+        `INSERT INTO locations (account, uid, message, archived_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (account, uid) DO NOTHING RETURNING message`,
+        [account, uid, id, Date.now()],
+      );
+      if (located.rows.length === 0) {
+        // Another connection recorded (account, uid) first: keep its answer, and nothing of ours.
+        const other = await client.query('SELECT message FROM locations WHERE account = $1 AND uid = $2', [
+          account,
+          uid,
+        ]);
+        throw new Rollback<IngestResult>({
+          id: other.rows[0]?.message as number,
+          added: false,
+          newContent: false,
+        });
+      }
+      return { id, added: true, newContent };
+    });
+  }
+
+  /** Inserts blob, message and attachments; undefined when another connection stored the hash first. */
+  async #insertMessage(
+    client: pg.PoolClient,
+    hash: string,
+    raw: Buffer,
+    parsed: ParsedMessage,
+  ): Promise<number | undefined> {
+    await client.query(
+      `INSERT INTO blobs (hash, size, compression, data) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING`,
+      [hash, raw.length, 'br', brotliCompressSync(raw, BROTLI)],
+    );
+    const attachmentNames = parsed.attachments.map((a) => a.name ?? '').join(' ');
+    const vector = buildTsvector([
+      ['A', parsed.subject],
+      ['B', formatAddresses(parsed.from)],
+      ['C', formatAddresses([...parsed.to, ...parsed.cc])],
+      ['D', parsed.text],
+      ['D', attachmentNames],
+    ]);
+    const inserted = await client.query(
+      `INSERT INTO messages (hash, parse_error, from_json, to_json, cc_json, subject, date, message_id,
+         in_reply_to, references_json, body, attachment_count, search)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::tsvector)
+       ON CONFLICT (hash) DO NOTHING RETURNING id`,
+      [
+        hash,
+        clean(parsed.parseError),
+        JSON.stringify(parsed.from),
+        JSON.stringify(parsed.to),
+        JSON.stringify(parsed.cc),
+        clean(parsed.subject),
+        parsed.date,
+        clean(parsed.messageId),
+        clean(parsed.inReplyTo),
+        JSON.stringify(parsed.references),
+        clean(parsed.text),
+        parsed.attachments.length,
+        vector,
+      ],
+    );
+    const id = inserted.rows[0]?.id as number | undefined;
+    if (id === undefined) return undefined;
+    for (const [position, a] of parsed.attachments.entries()) {
+      await client.query(
+        'INSERT INTO attachments (message, position, name, type, size, sha256) VALUES ($1, $2, $3, $4, $5, $6)',
+        [id, position, clean(a.name), clean(a.type), a.size, a.sha256],
+      );
+    }
+    return id;
+  }
+
+  /** Messages matching every term of `query`, newest first (undated last). */
+  async search(query: Query, options: { limit?: number } = {}): Promise<SearchRow[]> {
+    const params = new Params();
+    const conditions = query.terms.map((t) => termCondition(t, params));
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const limit = params.add(options.limit === undefined || options.limit < 0 ? null : options.limit);
+    const { rows } = await this.#pool.query(
+      `SELECT m.id, m.message_id, m.date, m.from_json, m.subject, m.attachment_count,
+         ARRAY(SELECT DISTINCT l.account COLLATE "C" FROM locations l WHERE l.message = m.id
+               ORDER BY 1) AS accounts
+       FROM messages m ${where}
+       ORDER BY m.date DESC NULLS LAST, m.id DESC
+       LIMIT ${limit}`,
+      params.values,
+    );
+    return rows.map((r) => {
+      const accounts = r.accounts as string[];
+      return {
+        id: r.id as number,
+        messageId: r.message_id as string | null,
+        date: toNumber(r.date),
+        from: formatAddresses(JSON.parse(r.from_json as string)),
+        subject: r.subject as string,
+        account: accounts[0] ?? '',
+        accounts,
+        hasAttachment: (r.attachment_count as number) > 0,
+      };
+    });
+  }
+
+  /** The stored view of one message, or undefined when there is no such id. */
+  async show(id: number): Promise<ShownMessage | undefined> {
+    const m = (
+      await this.#pool.query(
+        'SELECT m.*, b.size FROM messages m JOIN blobs b ON b.hash = m.hash WHERE m.id = $1',
+        [id],
+      )
+    ).rows[0] as Record<string, unknown> | undefined;
+    if (!m) return undefined;
+    const attachments = (
+      await this.#pool.query(
+        'SELECT name, type, size, sha256 FROM attachments WHERE message = $1 ORDER BY position',
+        [id],
+      )
+    ).rows as { name: string | null; type: string; size: number; sha256: string }[];
+    const locations = (
+      await this.#pool.query(
+        'SELECT account, uid FROM locations WHERE message = $1 ORDER BY account COLLATE "C", uid COLLATE "C"',
+        [id],
+      )
+    ).rows as { account: string; uid: string }[];
+    return {
+      id,
+      hash: m.hash as string,
+      size: m.size as number,
+      locations,
+      from: JSON.parse(m.from_json as string),
+      to: JSON.parse(m.to_json as string),
+      cc: JSON.parse(m.cc_json as string),
+      subject: m.subject as string,
+      date: toNumber(m.date),
+      messageId: m.message_id as string | null,
+      inReplyTo: m.in_reply_to as string | null,
+      references: JSON.parse(m.references_json as string),
+      text: m.body as string,
+      attachments,
+      parseError: m.parse_error as string | null,
+    };
+  }
+
+  /** The exact bytes of one message, or undefined when there is no such id. */
+  async raw(id: number): Promise<Buffer | undefined> {
+    const row = (
+      await this.#pool.query(
+        'SELECT b.compression, b.data FROM messages m JOIN blobs b ON b.hash = m.hash WHERE m.id = $1',
+        [id],
+      )
+    ).rows[0] as { compression: string; data: Buffer } | undefined;
+    if (!row) return undefined;
+    if (row.compression === 'br') return brotliDecompressSync(row.data);
+    if (row.compression === 'gzip') return gunzipSync(row.data);
+    throw new Error(`unknown compression '${row.compression}'`);
+  }
+
+  /** Counts for tests and reports: messages, locations, blobs, compressed and raw bytes. */
+  async stats(): Promise<ArchiveStats> {
+    const { rows } = await this.#pool.query(
+      `SELECT (SELECT count(*) FROM messages) AS messages,
+              (SELECT count(*) FROM locations) AS locations,
+              (SELECT count(*) FROM blobs) AS blobs,
+              (SELECT coalesce(sum(size), 0) FROM blobs) AS raw_bytes,
+              (SELECT coalesce(sum(octet_length(data)), 0) FROM blobs) AS stored_bytes`,
+    );
+    const r = rows[0] as Record<string, unknown>;
+    return {
+      messages: Number(r.messages),
+      locations: Number(r.locations),
+      blobs: Number(r.blobs),
+      rawBytes: Number(r.raw_bytes),
+      storedBytes: Number(r.stored_bytes),
+    };
+  }
+}
