@@ -160,7 +160,9 @@ export class SqliteArchive implements Archive {
   static open(file: string): SqliteArchive {
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    // FULL: the retriever marks a message delivered once ingest() returns, so the commit must
+    // be on disk by then (WAL with NORMAL syncs only at checkpoints; a power cut could lose it).
+    db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     const archive = new SqliteArchive(db);
