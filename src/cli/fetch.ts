@@ -15,6 +15,8 @@ Destinations (--to):
   mda:COMMAND      a command run with /bin/sh that gets each message on stdin;
                    exit status 0 means delivered (at least once: pop3kit cannot see
                    inside it, so a crash right after it may deliver a message again)
+  archive:sqlite:FILE  the searchable archive of \`pop3kit search\` (SQLite); archive:
+                   alone is $XDG_DATA_HOME/pop3kit/archive.sqlite (~/.local/share/...)
 
 Passwords, in this order: --password-env NAME, --password-command CMD (its output,
 one trailing newline removed), ~/.netrc (machine HOST login USER password PASS; it
@@ -83,7 +85,7 @@ export function registerFetch(program: Command): void {
     .optionsGroup('Delivery and policy:')
     .option(
       '--to <destination>',
-      'maildir:DIR, mbox:FILE or mda:COMMAND (default maildir:~/Maildir)',
+      'maildir:DIR, mbox:FILE, mda:COMMAND or archive:sqlite:FILE (default maildir:~/Maildir)',
       flag((v) => parseDestination(v, cwd)),
     )
     .option('--keep', 'leave messages on the server (the default)')

@@ -11,6 +11,7 @@
  */
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
+import { ArchiveWriter } from './archive-writer.js';
 import type { DeliveryFs } from './fs-layer.js';
 import { MaildirWriter } from './maildir-writer.js';
 import { MboxWriter } from './mbox-writer.js';
@@ -154,6 +155,8 @@ export class DeliverySink {
       if (destination.kind === 'maildir') writer = new MaildirWriter(fs, destination.path, ledger);
       else if (destination.kind === 'mbox')
         writer = new MboxWriter(fs, destination.path, ledger, spoolDir, now);
+      else if (destination.kind === 'archive')
+        writer = new ArchiveWriter(destination.path, this.#report.account, ledger);
       else writer = new MdaWriter(destination.command, ledger);
       this.#writers.set(key, writer);
     }

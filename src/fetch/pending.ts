@@ -14,4 +14,7 @@ export type PendingDelivery =
       readonly sha256: string;
     }
   /** An MDA cannot be asked whether it delivered: after a crash the message goes again. */
-  | { readonly kind: 'mda'; readonly command: string };
+  | { readonly kind: 'mda'; readonly command: string }
+  /** The archive at `path` holds (account, uid) once its transaction committed: after a crash
+   * the archive is asked; ingest is idempotent by (account, uid) and content hash anyway. */
+  | { readonly kind: 'archive'; readonly path: string; readonly account: string };

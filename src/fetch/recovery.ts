@@ -2,6 +2,7 @@
  * The start of every run: settle the deliveries an earlier run left 'pending' (it crashed,
  * was killed, lost power) before anything else looks at the state, and clear its spool.
  */
+import { settleArchive } from './archive-writer.js';
 import type { DeliveryFs } from './fs-layer.js';
 import { settleMaildir } from './maildir-writer.js';
 import { settleMbox } from './mbox-writer.js';
@@ -37,20 +38,23 @@ export async function recoverPending(
   const maildir: Of<'maildir'>[] = [];
   const mbox: Of<'mbox'>[] = [];
   const mda: Of<'mda'>[] = [];
+  const archive: Of<'archive'>[] = [];
   for (const entry of store.entries().values()) {
     if (entry.status !== 'pending') continue;
     const { uid, pending } = entry;
     if (pending?.kind === 'maildir') maildir.push({ uid, pending });
     else if (pending?.kind === 'mbox') mbox.push({ uid, pending });
     else if (pending?.kind === 'mda') mda.push({ uid, pending });
+    else if (pending?.kind === 'archive') archive.push({ uid, pending });
     else ledger.resetPending([uid]); // no record of where it went: nothing was written yet
   }
   const settled = [
     await settleMaildir(fs, maildir, ledger),
     await settleMbox(fs, mbox, ledger),
     settleMda(mda, ledger),
+    settleArchive(archive, ledger),
   ];
-  const total = maildir.length + mbox.length + mda.length;
+  const total = maildir.length + mbox.length + mda.length + archive.length;
   for (const { warnings } of settled) for (const warning of warnings) report.warn(warning);
   if (total > 0) {
     const delivered = settled.reduce((sum, s) => sum + s.delivered.length, 0);

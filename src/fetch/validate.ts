@@ -5,9 +5,12 @@
 import type { AccountConfig, Destination } from './types.js';
 
 function checkDestination(destination: Destination, field: string): void {
-  if (destination.kind === 'maildir' || destination.kind === 'mbox') {
+  if (destination.kind === 'maildir' || destination.kind === 'mbox' || destination.kind === 'archive') {
     if (typeof destination.path !== 'string' || destination.path === '') {
       throw new TypeError(`${field}: a ${destination.kind} destination needs a path`);
+    }
+    if (destination.kind === 'archive' && destination.store !== 'sqlite') {
+      throw new TypeError(`${field}: unknown archive store ${JSON.stringify(destination.store)}`);
     }
   } else if (destination.kind === 'mda') {
     if (typeof destination.command !== 'string' || destination.command.trim() === '') {

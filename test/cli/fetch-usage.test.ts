@@ -68,7 +68,7 @@ describe('pop3kit fetch: usage errors exit 2', { concurrency: 4 }, () => {
     [
       'a destination without a kind',
       [...account, '--to', '/tmp/mail'],
-      /use maildir:DIR, mbox:FILE or mda:COMMAND/,
+      /use maildir:DIR, mbox:FILE, mda:COMMAND or archive:sqlite:FILE/,
     ],
     ['an unknown mechanism', [...account, '--mechanism', 'KERBEROS5'], /not a login mechanism pop3kit knows/],
     ['--jobs without --config', [...account, '--jobs', '2'], /--jobs applies to several accounts/],

@@ -51,8 +51,23 @@ describe('CLI value parsers', () => {
       kind: 'mda',
       command: '/usr/bin/x: y',
     });
+    assert.deepEqual(parseDestination('archive:sqlite:mail.sqlite', '/cwd'), {
+      kind: 'archive',
+      store: 'sqlite',
+      path: '/cwd/mail.sqlite',
+    });
+    assert.deepEqual(parseDestination('archive:', '/cwd', { XDG_DATA_HOME: '/data' }), {
+      kind: 'archive',
+      store: 'sqlite',
+      path: '/data/pop3kit/archive.sqlite',
+    });
+    assert.throws(() => parseDestination('archive:postgres://db/mail', '/cwd'), /not supported yet/);
+    assert.throws(() => parseDestination('archive:mysql:x', '/cwd'), /use sqlite:FILE/);
     for (const bad of ['maildir:', 'inbox', 'imap:x', 'mda: '])
-      assert.throws(() => parseDestination(bad, '/cwd'), /maildir:DIR, mbox:FILE or mda:COMMAND/);
+      assert.throws(
+        () => parseDestination(bad, '/cwd'),
+        /maildir:DIR, mbox:FILE, mda:COMMAND or archive:sqlite:FILE/,
+      );
   });
 
   it('reads /pattern/flags and plain patterns', () => {

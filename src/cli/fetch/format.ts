@@ -20,9 +20,9 @@ export function formatRate(octetsPerSecond: number): string {
 }
 
 export function describeDestination(destination: Destination): string {
-  return destination.kind === 'mda'
-    ? `mda ${destination.command}`
-    : `${destination.kind} ${destination.path}`;
+  if (destination.kind === 'mda') return `mda ${destination.command}`;
+  if (destination.kind === 'archive') return `archive ${destination.store}:${destination.path}`;
+  return `${destination.kind} ${destination.path}`;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -20,6 +20,17 @@ export function stateDirectory(env: NodeJS.ProcessEnv, home: string = homedir())
   return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(home, '.local', 'state'), 'pop3kit');
 }
 
+/** `$XDG_DATA_HOME/pop3kit` (an absolute one only), else `~/.local/share/pop3kit`. */
+export function dataDirectory(env: NodeJS.ProcessEnv, home: string = homedir()): string {
+  const xdg = env.XDG_DATA_HOME;
+  return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(home, '.local', 'share'), 'pop3kit');
+}
+
+/** The default archive of `--to archive:` and `pop3kit search`: `<data dir>/archive.sqlite`. */
+export function defaultArchivePath(env: NodeJS.ProcessEnv, home: string = homedir()): string {
+  return join(dataDirectory(env, home), 'archive.sqlite');
+}
+
 /**
  * The state file of an account: `<state dir>/<name>.sqlite`, the name made safe for a file
  * name. The default name (`user@host`) leaves out the port on purpose: moving from STLS on

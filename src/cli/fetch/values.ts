@@ -4,7 +4,7 @@
  */
 import type { Destination } from '../../fetch/types.js';
 import { CLIENT_MECHANISMS, type StartTlsMode } from '../../index.js';
-import { expandPath } from './paths.js';
+import { defaultArchivePath, expandPath } from './paths.js';
 
 /** A mistake in flags or the config file: exit code 2, nothing attempted. */
 export class UsageError extends Error {
@@ -94,20 +94,42 @@ export function parseNonEmpty(value: Scalar, what: string): string {
 }
 
 /**
- * `maildir:DIR`, `mbox:FILE` or `mda:COMMAND`. Paths may start with `~/` and are taken
- * relative to `base` (the working directory, or the config file's directory).
+ * `maildir:DIR`, `mbox:FILE`, `mda:COMMAND`, `archive:sqlite:FILE` or `archive:` (the default
+ * archive in the per-user data directory). Paths may start with `~/` and are taken relative
+ * to `base` (the working directory, or the config file's directory).
  */
-export function parseDestination(value: Scalar, base: string): Destination {
+export function parseDestination(
+  value: Scalar,
+  base: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Destination {
   const s = text(value, 'a destination');
   const colon = s.indexOf(':');
   const kind = colon < 0 ? '' : s.slice(0, colon).toLowerCase();
   const rest = s.slice(colon + 1);
+  if (kind === 'archive')
+    return { kind: 'archive', store: 'sqlite', path: parseArchiveStore(rest, base, env) };
   if (rest.trim() !== '') {
     if (kind === 'maildir') return { kind: 'maildir', path: expandPath(rest, base) };
     if (kind === 'mbox') return { kind: 'mbox', path: expandPath(rest, base) };
     if (kind === 'mda') return { kind: 'mda', command: rest };
   }
-  throw new UsageError(`"${s}" is not a destination: use maildir:DIR, mbox:FILE or mda:COMMAND`);
+  throw new UsageError(
+    `"${s}" is not a destination: use maildir:DIR, mbox:FILE, mda:COMMAND or archive:sqlite:FILE`,
+  );
+}
+
+/**
+ * An archive (`--to archive:STORE`, `--db STORE`): `sqlite:FILE`, or empty for the default
+ * archive; returns the SQLite file. PostgreSQL is not supported yet (a usage error).
+ */
+export function parseArchiveStore(value: string, base: string, env: NodeJS.ProcessEnv = process.env): string {
+  const s = value.trim();
+  if (s === '') return defaultArchivePath(env);
+  if (/^postgres(ql)?:/i.test(s)) throw new UsageError('a PostgreSQL archive is not supported yet');
+  const match = /^sqlite:(.+)$/is.exec(s);
+  if (match && match[1]!.trim() !== '') return expandPath(match[1]!, base);
+  throw new UsageError(`"${s}" is not an archive: use sqlite:FILE (or nothing, for the default archive)`);
 }
 
 /** `/pattern/flags` or a plain pattern (no flags), checked by compiling it. */
