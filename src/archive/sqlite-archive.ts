@@ -156,6 +156,25 @@ export class SqliteArchive implements Archive {
     this.#db = db;
   }
 
+  /**
+   * Where each (account, uid) is in the archive at `file`: its message id, or undefined when
+   * it is not there. Read-only, and a missing or unreadable archive holds nothing, so a
+   * retriever settling a crashed run never creates or changes an archive by looking.
+   */
+  static locate(file: string, keys: readonly { account: string; uid: string }[]): (number | undefined)[] {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file, { readonly: true, fileMustExist: true });
+      db.pragma('busy_timeout = 5000');
+      const find = db.prepare('SELECT message FROM locations WHERE account = ? AND uid = ?');
+      return keys.map((k) => (find.get(k.account, k.uid) as { message: number } | undefined)?.message);
+    } catch {
+      return keys.map(() => undefined);
+    } finally {
+      db?.close();
+    }
+  }
+
   /** Opens (creating if needed) the archive at `file` (':memory:' for a private one). */
   static open(file: string): SqliteArchive {
     const db = new Database(file);

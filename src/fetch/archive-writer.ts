@@ -14,7 +14,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
-import Database from 'better-sqlite3';
 import { SqliteArchive } from '../archive/sqlite-archive.js';
 import type { PendingDelivery } from './pending.js';
 import {
@@ -123,25 +122,6 @@ function closeQuietly(archive: SqliteArchive): void {
   }
 }
 
-/**
- * Where each pending (account, uid) is in its archive, or undefined when it is not there.
- * Reads the archive's `locations` table directly and read-only (SqliteArchive has no lookup
- * by location yet); a missing or unreadable archive holds nothing.
- */
-function lookUp(path: string, keys: readonly { account: string; uid: string }[]): (number | undefined)[] {
-  let db: Database.Database | undefined;
-  try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-    db.pragma('busy_timeout = 5000');
-    const find = db.prepare('SELECT message FROM locations WHERE account = ? AND uid = ?');
-    return keys.map((k) => (find.get(k.account, k.uid) as { message: number } | undefined)?.message);
-  } catch {
-    return keys.map(() => undefined);
-  } finally {
-    db?.close();
-  }
-}
-
 /** Settles pending archive deliveries: delivered when the archive holds them, else new again
  * (fetched and ingested again next; ingest being idempotent, no duplicate either way). */
 export function settleArchive(
@@ -153,7 +133,7 @@ export function settleArchive(
   const byPath = new Map<string, { uid: string; pending: ArchivePending }[]>();
   for (const p of pendings) byPath.set(p.pending.path, [...(byPath.get(p.pending.path) ?? []), p]);
   for (const [path, group] of byPath) {
-    const ids = lookUp(
+    const ids = SqliteArchive.locate(
       path,
       group.map((p) => ({ account: p.pending.account, uid: p.uid })),
     );
