@@ -196,6 +196,30 @@ export class PostgresArchive implements Archive {
     this.#pool = pool;
   }
 
+  /**
+   * Where each (account, uid) is in the archive at `url`: its message id, or undefined when it
+   * is not there. Read-only (no schema migration), and an unreachable or empty database holds
+   * nothing, so a retriever settling a crashed run never creates or changes an archive by looking.
+   */
+  static async locate(
+    url: string,
+    keys: readonly { account: string; uid: string }[],
+  ): Promise<(number | undefined)[]> {
+    if (keys.length === 0) return [];
+    let pool: pg.Pool;
+    try {
+      pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 15_000 });
+    } catch {
+      return keys.map(() => undefined);
+    }
+    pool.on('error', () => {});
+    try {
+      return await new PostgresArchive(pool).locate(keys);
+    } finally {
+      await pool.end().catch(() => {});
+    }
+  }
+
   /** Connects to `url` (postgres://...) and brings the schema to the current version. */
   static async open(url: string, options: { maxConnections?: number } = {}): Promise<PostgresArchive> {
     const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 4 });
@@ -244,6 +268,24 @@ export class PostgresArchive implements Archive {
       for (; version < MIGRATIONS.length; version++) await client.query(MIGRATIONS[version] as string);
       await client.query('UPDATE schema_version SET version = $1', [version]);
     });
+  }
+
+  /** Where each (account, uid) is: its message id, or undefined when it is not there (or the
+   * query fails). Read-only. */
+  async locate(keys: readonly { account: string; uid: string }[]): Promise<(number | undefined)[]> {
+    if (keys.length === 0) return [];
+    try {
+      const { rows } = await this.#pool.query(
+        `SELECT l.account, l.uid, l.message FROM locations l
+         JOIN unnest($1::text[], $2::text[]) AS k(account, uid) ON l.account = k.account AND l.uid = k.uid`,
+        [keys.map((k) => k.account), keys.map((k) => k.uid)],
+      );
+      const found = new Map<string, number>();
+      for (const r of rows) found.set(JSON.stringify([r.account, r.uid]), r.message as number);
+      return keys.map((k) => found.get(JSON.stringify([k.account, k.uid])));
+    } catch {
+      return keys.map(() => undefined);
+    }
   }
 
   /** The schema version stored in the database. */

@@ -26,13 +26,13 @@ export function registerExport(program: Command): void {
       const archive = await openArchive(flags);
       try {
         // Oldest first, as an mbox grows; written beside the target and renamed over it.
-        const rows = archive.search(ast).reverse();
+        const rows = (await archive.search(ast)).reverse();
         const temporary = `${target}.pop3kit-export-${process.pid}`;
         try {
           const fd = openSync(temporary, 'wx', 0o600);
           try {
             for (const row of rows) {
-              const raw = archive.raw(row.id);
+              const raw = await archive.raw(row.id);
               if (raw === undefined) continue;
               writeSync(fd, mboxEntry(toLf(raw), new Date(row.date ?? Date.now())));
               count++;
@@ -47,7 +47,7 @@ export function registerExport(program: Command): void {
           throw new ArchiveFailure(`cannot write ${target}: ${(error as Error).message}`);
         }
       } finally {
-        archive.close();
+        await archive.close();
       }
     } catch (error) {
       failWith('export', error, query);

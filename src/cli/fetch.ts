@@ -17,6 +17,7 @@ Destinations (--to):
                    inside it, so a crash right after it may deliver a message again)
   archive:sqlite:FILE  the searchable archive of \`pop3kit search\` (SQLite); archive:
                    alone is $XDG_DATA_HOME/pop3kit/archive.sqlite (~/.local/share/...)
+  archive:postgres://[USER@]HOST[:PORT]/DATABASE  the same archive in PostgreSQL
 
 Passwords, in this order: --password-env NAME, --password-command CMD (its output,
 one trailing newline removed), ~/.netrc (machine HOST login USER password PASS; it
@@ -85,7 +86,7 @@ export function registerFetch(program: Command): void {
     .optionsGroup('Delivery and policy:')
     .option(
       '--to <destination>',
-      'maildir:DIR, mbox:FILE, mda:COMMAND or archive:sqlite:FILE (default maildir:~/Maildir)',
+      'maildir:DIR, mbox:FILE, mda:COMMAND, archive:sqlite:FILE or archive:postgres://URL (default maildir:~/Maildir)',
       flag((v) => parseDestination(v, cwd)),
     )
     .option('--keep', 'leave messages on the server (the default)')

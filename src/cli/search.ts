@@ -41,12 +41,12 @@ export function registerSearch(program: Command): void {
       const ast = parseQuery(query);
       const archive = await openArchive(flags);
       try {
-        const rows = archive.search(ast, { limit: flags.limit });
+        const rows = await archive.search(ast, { limit: flags.limit });
         output = flags.json
           ? rows.map((r) => `${searchJson(r)}\n`).join('')
           : searchTable(rows, process.stdout.isTTY ? process.stdout.columns : undefined);
       } finally {
-        archive.close();
+        await archive.close();
       }
     } catch (error) {
       failWith('search', error, query);

@@ -21,13 +21,13 @@ export function registerShow(program: Command): void {
       const id = parseCount(idText);
       const archive = await openArchive(flags);
       try {
-        if (flags.raw) output = archive.raw(id);
+        if (flags.raw) output = await archive.raw(id);
         else {
-          const message = archive.show(id);
+          const message = await archive.show(id);
           output = message && messageView(message);
         }
       } finally {
-        archive.close();
+        await archive.close();
       }
     } catch (error) {
       failWith('show', error);

@@ -156,7 +156,7 @@ export class DeliverySink {
       else if (destination.kind === 'mbox')
         writer = new MboxWriter(fs, destination.path, ledger, spoolDir, now);
       else if (destination.kind === 'archive')
-        writer = new ArchiveWriter(destination.path, this.#report.account, ledger);
+        writer = new ArchiveWriter(destination.path, this.#report.account, ledger, destination.store);
       else writer = new MdaWriter(destination.command, ledger);
       this.#writers.set(key, writer);
     }

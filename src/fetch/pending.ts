@@ -16,5 +16,11 @@ export type PendingDelivery =
   /** An MDA cannot be asked whether it delivered: after a crash the message goes again. */
   | { readonly kind: 'mda'; readonly command: string }
   /** The archive at `path` holds (account, uid) once its transaction committed: after a crash
-   * the archive is asked; ingest is idempotent by (account, uid) and content hash anyway. */
-  | { readonly kind: 'archive'; readonly path: string; readonly account: string };
+   * the archive is asked; ingest is idempotent by (account, uid) and content hash anyway.
+   * `store` absent means SQLite (`path` a file); 'postgres': `path` is the connection URL. */
+  | {
+      readonly kind: 'archive';
+      readonly path: string;
+      readonly account: string;
+      readonly store?: 'sqlite' | 'postgres';
+    };

@@ -2,7 +2,7 @@
  * The start of every run: settle the deliveries an earlier run left 'pending' (it crashed,
  * was killed, lost power) before anything else looks at the state, and clear its spool.
  */
-import { settleArchive } from './archive-writer.js';
+import { settleArchive, settlePostgresArchive } from './archive-writer.js';
 import type { DeliveryFs } from './fs-layer.js';
 import { settleMaildir } from './maildir-writer.js';
 import { settleMbox } from './mbox-writer.js';
@@ -39,13 +39,15 @@ export async function recoverPending(
   const mbox: Of<'mbox'>[] = [];
   const mda: Of<'mda'>[] = [];
   const archive: Of<'archive'>[] = [];
+  const postgres: Of<'archive'>[] = [];
   for (const entry of store.entries().values()) {
     if (entry.status !== 'pending') continue;
     const { uid, pending } = entry;
     if (pending?.kind === 'maildir') maildir.push({ uid, pending });
     else if (pending?.kind === 'mbox') mbox.push({ uid, pending });
     else if (pending?.kind === 'mda') mda.push({ uid, pending });
-    else if (pending?.kind === 'archive') archive.push({ uid, pending });
+    else if (pending?.kind === 'archive')
+      (pending.store === 'postgres' ? postgres : archive).push({ uid, pending });
     else ledger.resetPending([uid]); // no record of where it went: nothing was written yet
   }
   const settled = [
@@ -53,8 +55,9 @@ export async function recoverPending(
     await settleMbox(fs, mbox, ledger),
     settleMda(mda, ledger),
     settleArchive(archive, ledger),
+    await settlePostgresArchive(postgres, ledger),
   ];
-  const total = maildir.length + mbox.length + mda.length + archive.length;
+  const total = maildir.length + mbox.length + mda.length + archive.length + postgres.length;
   for (const { warnings } of settled) for (const warning of warnings) report.warn(warning);
   if (total > 0) {
     const delivered = settled.reduce((sum, s) => sum + s.delivered.length, 0);

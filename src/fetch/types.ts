@@ -19,9 +19,10 @@ export type Destination =
   /** Run by /bin/sh -c with the message (LF line ends) on stdin and POP3KIT_UID in the
    * environment; exit 0 means delivered, anything else fails the run (nothing is deleted). */
   | { readonly kind: 'mda'; readonly command: string }
-  /** The SQLite archive of `pop3kit search` (created if missing): a message counts as
-   * delivered once the archive transaction holding it has committed; exactly once. */
-  | { readonly kind: 'archive'; readonly store: 'sqlite'; readonly path: string };
+  /** The archive of `pop3kit search` (created if missing): `path` is the SQLite file, or for
+   * 'postgres' the connection URL (postgres://...). A message counts as delivered once the
+   * archive transaction holding it has committed; exactly once. */
+  | { readonly kind: 'archive'; readonly store: 'sqlite' | 'postgres'; readonly path: string };
 
 /** When delivered messages leave the server. DELE is sent only for messages already
  * recorded as delivered (or discarded), and only QUIT commits it (RFC 1939 §6). */

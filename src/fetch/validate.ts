@@ -9,7 +9,11 @@ function checkDestination(destination: Destination, field: string): void {
     if (typeof destination.path !== 'string' || destination.path === '') {
       throw new TypeError(`${field}: a ${destination.kind} destination needs a path`);
     }
-    if (destination.kind === 'archive' && destination.store !== 'sqlite') {
+    if (
+      destination.kind === 'archive' &&
+      destination.store !== 'sqlite' &&
+      destination.store !== 'postgres'
+    ) {
       throw new TypeError(`${field}: unknown archive store ${JSON.stringify(destination.store)}`);
     }
   } else if (destination.kind === 'mda') {

@@ -61,7 +61,12 @@ describe('CLI value parsers', () => {
       store: 'sqlite',
       path: '/data/pop3kit/archive.sqlite',
     });
-    assert.throws(() => parseDestination('archive:postgres://db/mail', '/cwd'), /not supported yet/);
+    assert.deepEqual(parseDestination('archive:postgres://db/mail', '/cwd'), {
+      kind: 'archive',
+      store: 'postgres',
+      path: 'postgres://db/mail',
+    });
+    assert.throws(() => parseDestination('archive:postgres:x', '/cwd'), /not a PostgreSQL URL/);
     assert.throws(() => parseDestination('archive:mysql:x', '/cwd'), /use sqlite:FILE/);
     for (const bad of ['maildir:', 'inbox', 'imap:x', 'mda: '])
       assert.throws(

@@ -1,4 +1,5 @@
 /** Human-readable sizes, rates and per-account summary lines. */
+import { redactUrl } from '../../fetch/archive-url.js';
 import type { Destination } from '../../fetch/types.js';
 import type { AccountResult } from './result.js';
 
@@ -21,7 +22,10 @@ export function formatRate(octetsPerSecond: number): string {
 
 export function describeDestination(destination: Destination): string {
   if (destination.kind === 'mda') return `mda ${destination.command}`;
-  if (destination.kind === 'archive') return `archive ${destination.store}:${destination.path}`;
+  if (destination.kind === 'archive')
+    return destination.store === 'postgres'
+      ? `archive ${redactUrl(destination.path)}`
+      : `archive ${destination.store}:${destination.path}`;
   return `${destination.kind} ${destination.path}`;
 }
 

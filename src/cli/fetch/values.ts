@@ -94,8 +94,8 @@ export function parseNonEmpty(value: Scalar, what: string): string {
 }
 
 /**
- * `maildir:DIR`, `mbox:FILE`, `mda:COMMAND`, `archive:sqlite:FILE` or `archive:` (the default
- * archive in the per-user data directory). Paths may start with `~/` and are taken relative
+ * `maildir:DIR`, `mbox:FILE`, `mda:COMMAND`, `archive:sqlite:FILE`, `archive:postgres://URL`
+ * or `archive:` (the default archive in the per-user data directory). Paths may start with `~/` and are taken relative
  * to `base` (the working directory, or the config file's directory).
  */
 export function parseDestination(
@@ -107,29 +107,42 @@ export function parseDestination(
   const colon = s.indexOf(':');
   const kind = colon < 0 ? '' : s.slice(0, colon).toLowerCase();
   const rest = s.slice(colon + 1);
-  if (kind === 'archive')
-    return { kind: 'archive', store: 'sqlite', path: parseArchiveStore(rest, base, env) };
+  if (kind === 'archive') {
+    const archive = parseArchive(rest, base, env);
+    return { kind: 'archive', store: archive.store, path: archive.path };
+  }
   if (rest.trim() !== '') {
     if (kind === 'maildir') return { kind: 'maildir', path: expandPath(rest, base) };
     if (kind === 'mbox') return { kind: 'mbox', path: expandPath(rest, base) };
     if (kind === 'mda') return { kind: 'mda', command: rest };
   }
   throw new UsageError(
-    `"${s}" is not a destination: use maildir:DIR, mbox:FILE, mda:COMMAND or archive:sqlite:FILE`,
+    `"${s}" is not a destination: use maildir:DIR, mbox:FILE, mda:COMMAND or archive:sqlite:FILE ` +
+      '(or archive:postgres://URL)',
   );
 }
 
+/** An archive: a SQLite file, or a PostgreSQL database by its connection URL. */
+export type ArchiveSpec =
+  | { readonly store: 'sqlite'; readonly path: string }
+  | { readonly store: 'postgres'; readonly path: string };
+
 /**
- * An archive (`--to archive:STORE`, `--db STORE`): `sqlite:FILE`, or empty for the default
- * archive; returns the SQLite file. PostgreSQL is not supported yet (a usage error).
+ * An archive (`--to archive:STORE`, `--db STORE`): `sqlite:FILE`, `postgres://URL`
+ * (`postgresql://` too), or empty for the default archive (a SQLite file).
  */
-export function parseArchiveStore(value: string, base: string, env: NodeJS.ProcessEnv = process.env): string {
+export function parseArchive(value: string, base: string, env: NodeJS.ProcessEnv = process.env): ArchiveSpec {
   const s = value.trim();
-  if (s === '') return defaultArchivePath(env);
-  if (/^postgres(ql)?:/i.test(s)) throw new UsageError('a PostgreSQL archive is not supported yet');
+  if (s === '') return { store: 'sqlite', path: defaultArchivePath(env) };
+  if (/^postgres(ql)?:/i.test(s)) {
+    if (/^postgres(ql)?:\/\/[^\s]*$/i.test(s)) return { store: 'postgres', path: s };
+    throw new UsageError(`"${s}" is not a PostgreSQL URL: use postgres://[USER@]HOST[:PORT]/DATABASE`);
+  }
   const match = /^sqlite:(.+)$/is.exec(s);
-  if (match && match[1]!.trim() !== '') return expandPath(match[1]!, base);
-  throw new UsageError(`"${s}" is not an archive: use sqlite:FILE (or nothing, for the default archive)`);
+  if (match && match[1]!.trim() !== '') return { store: 'sqlite', path: expandPath(match[1]!, base) };
+  throw new UsageError(
+    `"${s}" is not an archive: use sqlite:FILE or postgres://URL (or nothing, for the default archive)`,
+  );
 }
 
 /** `/pattern/flags` or a plain pattern (no flags), checked by compiling it. */
