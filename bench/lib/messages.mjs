@@ -2,17 +2,8 @@
 // known number of lines that start with '.', so the wire size (dot-stuffed) is known too.
 import * as fs from 'node:fs';
 
-/** mulberry32: a small seeded PRNG, so every run of the bench serves the same mail. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The bench's mailboxes come from the same seeded PRNG as the demo (built by `npm run bench`). */
+export { seededRandom as prng } from '../../dist/src/cli/seeded-random.js';
 
 const WORDS = (
   'the of and to in is that for it as was with be by on not he this are or his from at which but ' +

@@ -5,17 +5,7 @@
  * line that starts with a dot. Seeded, so every run makes the same mailbox (and the same UIDs).
  */
 
-/** mulberry32: tiny, seedable, good enough for plausible mail. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './seeded-random.js';
 
 interface Person {
   readonly name: string;
@@ -213,7 +203,7 @@ function noise(rand: () => number, size: number): Buffer {
 
 /** `count` messages as they would sit in a mailbox, CRLF line ends; the same on every call. */
 export function demoMailbox(count = 150): string[] {
-  const rand = random(0x90b3);
+  const rand = seededRandom(0x90b3);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
   const start = Date.UTC(2026, 9, 1, 8, 0, 0);
   const messages: string[] = [];

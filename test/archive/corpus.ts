@@ -2,7 +2,9 @@
 // object (the truth the tests filter to compute right answers) and as raw RFC 5322 bytes in a
 // mix of shapes: UTF-8 and ISO-8859-1 bodies, quoted-printable and base64, encoded-word
 // subjects and names (B and Q), multipart/alternative, HTML-only, attachments, threads.
+
 import { createHash } from 'node:crypto';
+import { seededRandom } from '../../src/cli/seeded-random.js';
 
 export interface Person {
   readonly name: string;
@@ -64,18 +66,6 @@ export const PEOPLE: readonly Person[] = [
 ];
 
 export const ACCOUNTS = ['work', 'home', 'lists'] as const;
-
-/** A small deterministic PRNG (mulberry32), so a corpus is the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;
@@ -149,7 +139,7 @@ function escapeHtml(text: string): string {
 
 /** Generates `count` messages deterministically from `seed`. */
 export function makeCorpus(count: number, seed = 7): GenMessage[] {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const messages: GenMessage[] = [];
   const start = Date.UTC(2024, 0, 1);
   const span = 365 * 24 * 3600 * 1000;
