@@ -11,13 +11,14 @@
 // that a phrase never matches across two of them. PostgreSQL limits: positions stop at 16383
 // (phrases deep in a very long body may be missed), 255 positions per word are kept, and a
 // vector stays under 1 MB (the rest of a huge body is not indexed).
+
 import { createHash } from 'node:crypto';
-import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import type { Archive, ArchiveStats } from './archive.js';
 import { type ParsedMessage, parseMessage } from './parse.js';
 import type { Query, QueryTerm } from './query.js';
 import type { IngestResult, SearchRow, ShownMessage } from './sqlite-archive.js';
+import { compressRaw, decompressRaw, formatAddresses } from './stored-form.js';
 
 /** Versioned migrations: index i brings the schema from version i to i + 1. */
 const MIGRATIONS: readonly string[] = [
@@ -71,10 +72,6 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Any constant: serialises migrations of concurrent open()s. */
 const MIGRATION_LOCK = 0x706f7033;
-
-const BROTLI = {
-  params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT },
-};
 
 const MAX_POSITION = 16383;
 const MAX_POSITIONS_PER_WORD = 255;
@@ -134,10 +131,6 @@ function phraseQuery(value: string, weight: Weight | undefined): string | undefi
   const words = searchTokens(value);
   if (words.length === 0 || !words.every(wordFits)) return undefined;
   return words.map((w) => `${quoteLexeme(w)}${weight ? `:${weight}` : ''}`).join(' <-> ');
-}
-
-function formatAddresses(list: readonly { name: string; address: string }[]): string {
-  return list.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ');
 }
 
 /** PostgreSQL text cannot hold NUL. */
@@ -353,9 +346,10 @@ export class PostgresArchive implements Archive {
     raw: Buffer,
     parsed: ParsedMessage,
   ): Promise<number | undefined> {
+    const stored = compressRaw(raw);
     await client.query(
       `INSERT INTO blobs (hash, size, compression, data) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING`,
-      [hash, raw.length, 'br', brotliCompressSync(raw, BROTLI)],
+      [hash, raw.length, stored.compression, stored.data],
     );
     const attachmentNames = parsed.attachments.map((a) => a.name ?? '').join(' ');
     const vector = buildTsvector([
@@ -476,9 +470,7 @@ export class PostgresArchive implements Archive {
       )
     ).rows[0] as { compression: string; data: Buffer } | undefined;
     if (!row) return undefined;
-    if (row.compression === 'br') return brotliDecompressSync(row.data);
-    if (row.compression === 'gzip') return gunzipSync(row.data);
-    throw new Error(`unknown compression '${row.compression}'`);
+    return decompressRaw(row.compression, row.data);
   }
 
   /** Counts for tests and reports: messages, locations, blobs, compressed and raw bytes. */

@@ -1,12 +1,13 @@
 // The SQLite archive (better-sqlite3, WAL, FTS5). Raw bytes are kept once per SHA-256 of
 // the content, brotli-compressed (quality 5: smaller and faster than gzip on mail); each
 // (account, uid) points at one message. Search takes the AST of query.ts, newest first.
+
 import { createHash } from 'node:crypto';
-import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import type { Archive } from './archive.js';
 import { type ParsedMessage, parseMessage } from './parse.js';
 import type { Query, QueryTerm } from './query.js';
+import { compressRaw, decompressRaw, formatAddresses } from './stored-form.js';
 
 /** Versioned migrations: index i brings the schema from version i to i + 1. */
 const MIGRATIONS: readonly string[] = [
@@ -60,10 +61,6 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-const BROTLI = {
-  params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT },
-};
-
 export interface IngestResult {
   readonly id: number;
   /** False when (account, uid) was already archived: nothing changed. */
@@ -89,10 +86,6 @@ export interface ShownMessage extends ParsedMessage {
   readonly hash: string;
   readonly size: number;
   readonly locations: readonly { readonly account: string; readonly uid: string }[];
-}
-
-function formatAddresses(list: readonly { name: string; address: string }[]): string {
-  return list.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ');
 }
 
 /** True when the text has something the FTS tokenizer would index. */
@@ -257,9 +250,10 @@ export class SqliteArchive implements Archive {
 
   #insertMessage(hash: string, raw: Buffer, parsed: ParsedMessage | null): number {
     if (!parsed) throw new Error('message content changed between parse and write');
+    const stored = compressRaw(raw);
     this.#db
       .prepare('INSERT OR IGNORE INTO blobs (hash, size, compression, data) VALUES (?, ?, ?, ?)')
-      .run(hash, raw.length, 'br', brotliCompressSync(raw, BROTLI));
+      .run(hash, raw.length, stored.compression, stored.data);
     const info = this.#db
       .prepare(
         `INSERT INTO messages (hash, parse_error, from_json, to_json, cc_json, subject, date, message_id,
@@ -377,9 +371,7 @@ export class SqliteArchive implements Archive {
       .prepare('SELECT b.compression, b.data FROM messages m JOIN blobs b ON b.hash = m.hash WHERE m.id = ?')
       .get(id) as { compression: string; data: Buffer } | undefined;
     if (!row) return undefined;
-    if (row.compression === 'br') return brotliDecompressSync(row.data);
-    if (row.compression === 'gzip') return gunzipSync(row.data);
-    throw new Error(`unknown compression '${row.compression}'`);
+    return decompressRaw(row.compression, row.data);
   }
 
   /** Counts for tests and reports: messages, locations, blobs, compressed and raw bytes. */
