@@ -281,6 +281,16 @@ export class PostgresArchive implements Archive {
     }
   }
 
+  /** Every UID of `account` the archive holds, with its message id: what a shared worker
+   * (src/fetch/shared) knows was delivered even when the worker that archived it died before
+   * saving its state. */
+  async uidsOf(account: string): Promise<Map<string, number>> {
+    const { rows } = await this.#pool.query('SELECT uid, message FROM locations WHERE account = $1', [
+      account,
+    ]);
+    return new Map(rows.map((r) => [r.uid as string, r.message as number]));
+  }
+
   /** The schema version stored in the database. */
   async schemaVersion(): Promise<number> {
     const { rows } = await this.#pool.query('SELECT version FROM schema_version');

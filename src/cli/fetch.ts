@@ -6,7 +6,16 @@ import { ACCOUNT_FIELDS } from './fetch/config-file.js';
 import { EXIT_CODE_HELP, ExitCode } from './fetch/exit-codes.js';
 import { collect, flag, pathFlag } from './fetch/flags.js';
 import { DEFAULT_JOBS, type FetchCore, type FetchFlags, runFetch } from './fetch/run.js';
-import { parseCount, parseDestination, parseNonEmpty, parseSize, parseSizeAction } from './fetch/values.js';
+import {
+  parseArchive,
+  parseCount,
+  parseDestination,
+  parseNonEmpty,
+  parseSeconds,
+  parseSize,
+  parseSizeAction,
+  UsageError,
+} from './fetch/values.js';
 
 const HELP_AFTER = `
 Destinations (--to):
@@ -53,13 +62,37 @@ Several accounts (--config FILE, YAML; keys are the flags' names):
       filters:
         - { header: Subject, pattern: '/^\\[spam\\]/i', action: discard }
 
+Many workers (--shared postgres://...): start the same command, with the same
+--config, on as many machines as you like. Each account is fetched by one worker
+at a time: the worker claims it with a lease in that PostgreSQL, renews it while it
+works, and keeps the account's state there. A worker that dies (killed, crashed,
+cut off) loses its accounts when its leases run out (--lease, 60 s) and the others
+take them over; nothing is archived twice. Every account must deliver into a
+PostgreSQL archive (to: archive:postgres://...). Without --interval a worker ends
+once every account has been polled since it started.
+
 Examples:
   pop3kit fetch --host pop.example.com --secure --user alice --password-env POP_PASS
   pop3kit fetch --host pop.example.com --user alice --to mbox:~/mail/inbox --delete
   pop3kit fetch --config ~/.config/pop3kit/accounts.yaml --jobs 2 --json
+  pop3kit fetch --config accounts.yaml --shared postgres://mail@db/archive --interval 300
 
 ${EXIT_CODE_HELP}
 `;
+
+/** --shared: the PostgreSQL of the leases (usually the archive's). */
+function parseSharedUrl(value: string): string {
+  const archive = parseArchive(value, process.cwd());
+  if (archive.store !== 'postgres' || value.trim() === '')
+    throw new UsageError(`"${value}" is not a PostgreSQL URL: use postgres://[USER@]HOST[:PORT]/DATABASE`);
+  return archive.path;
+}
+
+function parsePositiveSeconds(value: string): number {
+  const ms = parseSeconds(value);
+  if (ms < 100) throw new UsageError(`"${value}" is too short: give at least 0.1 seconds`);
+  return ms;
+}
 
 /** Flags that describe one account: with --config they belong in the file. */
 const ACCOUNT_FLAG_KEYS = Object.values(ACCOUNT_FIELDS).map((field) => field.key as string);
@@ -126,6 +159,22 @@ export function registerFetch(program: Command): void {
       `fetch up to N accounts at once (default ${DEFAULT_JOBS})`,
       flag((v) => parseCount(v)),
     )
+    .optionsGroup('Many workers, one PostgreSQL:')
+    .option(
+      '--shared <url>',
+      'fetch the accounts together with other workers (here or on other machines) through this PostgreSQL: one worker per account at a time',
+      flag(parseSharedUrl),
+    )
+    .option(
+      '--lease <seconds>',
+      'with --shared: how long an account stays claimed by a worker that stops answering (default 60)',
+      flag(parsePositiveSeconds),
+    )
+    .option(
+      '--interval <seconds>',
+      'with --shared: poll every account every SECONDS until interrupted (default: one round, then exit)',
+      flag(parsePositiveSeconds),
+    )
     .optionsGroup('Output:')
     .option('--json', 'one JSON object per line on stdout')
     .option('--dry-run', 'list what would be fetched; fetch, deliver and delete nothing')
@@ -149,6 +198,11 @@ export function registerFetch(program: Command): void {
         if (options.jobs !== undefined) usage('--jobs applies to several accounts, from a --config file');
       }
       if (options.quiet && options.verbose) usage('give --quiet or --verbose, not both');
+      if (options.shared === undefined) {
+        for (const key of ['lease', 'interval'] as const)
+          if (options[key] !== undefined) usage(`--${key} applies to --shared workers`);
+      } else if (options.dryRun)
+        usage('--dry-run cannot be combined with --shared (a dry run claims nothing)');
 
       const controller = new AbortController();
       let interrupts = 0;

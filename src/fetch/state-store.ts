@@ -26,6 +26,17 @@ export class StateFileError extends Error {
   readonly code = 'POP3KIT_STATE';
 }
 
+/** A row of the state as stored, for moving an account's state between stores (src/fetch/shared). */
+export interface StateRow {
+  readonly uid: string;
+  readonly firstSeen: number;
+  readonly status: MessageStatus;
+  /** PendingDelivery as JSON. */
+  readonly pending: string | null;
+  readonly location: string | null;
+  readonly doneAt: number | null;
+}
+
 interface Row {
   uid: string;
   first_seen: number;
@@ -74,6 +85,14 @@ export class StateStore {
         "UPDATE messages SET status = 'new', pending = NULL WHERE account = ? AND uid = ? AND status = 'pending'",
       ),
       forget: db.prepare('DELETE FROM messages WHERE account = ? AND uid = ?'),
+      rows: db.prepare<[string], StateRow>(
+        `SELECT uid, first_seen AS firstSeen, status, pending, location, done_at AS doneAt
+         FROM messages WHERE account = ?`,
+      ),
+      restore: db.prepare(
+        `INSERT OR REPLACE INTO messages (account, uid, first_seen, status, pending, location, done_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
     };
   }
 
@@ -158,6 +177,27 @@ export class StateStore {
   forget(uids: readonly string[]): void {
     this.#transaction(() => {
       for (const uid of uids) this.#statements.forget.run(this.#account, uid);
+    });
+  }
+
+  /** Every row of the account, as stored. */
+  rows(): StateRow[] {
+    return this.#statements.rows.all(this.#account);
+  }
+
+  /** Writes rows as they are (their times and statuses kept): the other half of `rows()`. */
+  restore(rows: readonly StateRow[]): void {
+    this.#transaction(() => {
+      for (const r of rows)
+        this.#statements.restore.run(
+          this.#account,
+          r.uid,
+          r.firstSeen,
+          r.status,
+          r.pending,
+          r.location,
+          r.doneAt,
+        );
     });
   }
 

@@ -28,6 +28,8 @@ describe('pop3kit fetch: usage errors exit 2', { concurrency: 4 }, () => {
       '--max-size-action',
       '--dry-run',
       'mda:COMMAND',
+      '--shared <url>',
+      'Many workers (--shared postgres://...)',
     ])
       assert.ok(stdout.includes(text), `help mentions ${text}`);
     assert.match(stdout, /Exit codes:\n {2}0 {4}success/);
@@ -37,6 +39,28 @@ describe('pop3kit fetch: usage errors exit 2', { concurrency: 4 }, () => {
 
   const cases: [string, string[], RegExp][] = [
     ['a missing --host', ['--user', 'alice', '--password-env', 'PW'], /--host is required/],
+    ['--lease without --shared', [...account, '--lease', '5'], /--lease applies to --shared workers/],
+    [
+      '--interval without --shared',
+      [...account, '--interval', '5'],
+      /--interval applies to --shared workers/,
+    ],
+    ['--shared with a SQLite archive', [...account, '--shared', 'sqlite:x.db'], /is not a PostgreSQL URL/],
+    [
+      '--shared with --dry-run',
+      [...account, '--shared', 'postgres://127.0.0.1/x', '--dry-run'],
+      /--dry-run cannot be combined with --shared/,
+    ],
+    [
+      'a --lease under 0.1 s',
+      [...account, '--shared', 'postgres://127.0.0.1/x', '--lease', '0'],
+      /too short/,
+    ],
+    [
+      '--shared into a Maildir',
+      [...account, '--shared', 'postgres://127.0.0.1/x', '--to', 'maildir:m'],
+      /with --shared every account must deliver into a PostgreSQL archive/,
+    ],
     ['a port that is not a number', [...account, '--port', 'pop'], /"pop" is not a port number/],
     ['a port out of range', [...account, '--port', '70000'], /not a port number/],
     ['an unknown option', [...account, '--hots', 'x'], /unknown option '--hots'/],

@@ -25,6 +25,11 @@ export interface FetchFlags extends AccountSettings {
   /** With --config: only these accounts (by name). */
   readonly account?: readonly string[];
   readonly jobs?: number;
+  /** Fetch together with other workers through this PostgreSQL (src/fetch/shared). */
+  readonly shared?: string;
+  /** With `shared`: the lease (ms) and the polling interval (ms; absent: one round). */
+  readonly lease?: number;
+  readonly interval?: number;
   readonly json?: boolean;
   readonly dryRun?: boolean;
   readonly verbose?: boolean;
@@ -88,6 +93,20 @@ async function prepare(flags: FetchFlags, io: CliIo): Promise<{ accounts: Prepar
   return { accounts: selected, jobs: flags.jobs ?? file.jobs ?? DEFAULT_JOBS };
 }
 
+/** Shared workers may run on other machines: every account must deliver where all can reach. */
+function checkShared(flags: FetchFlags, accounts: readonly PreparedAccount[]): void {
+  if (flags.shared === undefined) return;
+  const local = accounts.filter(
+    ({ config: { destination: d } }) => d.kind !== 'archive' || d.store !== 'postgres',
+  );
+  if (local.length > 0)
+    throw new UsageError(
+      `with --shared every account must deliver into a PostgreSQL archive (to: archive:postgres://...), ` +
+        `which every worker can reach; ${local.map((a) => a.config.name).join(', ')} ` +
+        `${local.length === 1 ? 'does' : 'do'} not`,
+    );
+}
+
 export interface RunOptions {
   /** SIGINT/SIGTERM in the CLI: accounts in progress finish the message in hand, the others do not start. */
   readonly signal?: AbortSignal;
@@ -108,8 +127,11 @@ function chooseReporter(
 ): Reporter {
   if (flags.json) return new JsonReporter(io.stdout, io.stderr);
   const terminal = io.stdout.isTTY === true && !flags.quiet;
+  // A shared worker does not know which accounts it will get: no bars, a line per account.
   const bars =
-    terminal && io.stderr.isTTY === true && !flags.dryRun ? new ProgressBars(io.stderr, names) : undefined;
+    terminal && io.stderr.isTTY === true && !flags.dryRun && flags.shared === undefined
+      ? new ProgressBars(io.stderr, names)
+      : undefined;
   return new TextReporter(io.stdout, io.stderr, {
     bars,
     verbose: flags.verbose === true,
@@ -171,6 +193,7 @@ export async function runFetch(
   let jobs: number;
   try {
     ({ accounts, jobs } = await prepare(flags, io));
+    checkShared(flags, accounts);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`pop3kit fetch: error: ${error.message}\n`);
@@ -199,6 +222,8 @@ export async function runFetch(
   for (const account of accounts)
     for (const warning of account.warnings) reporter.warning(account.config.name, warning);
 
+  if (flags.shared !== undefined) return runShared(flags, accounts, jobs, core, reporter, signal);
+
   const results: (AccountResult | undefined)[] = accounts.map(() => undefined);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -216,4 +241,61 @@ export async function runFetch(
   const exitCode = worstExitCode(codes);
   reporter.finish(final, exitCode);
   return { exitCode, results: final };
+}
+
+/** `--shared`: this process is one of many workers sharing the accounts through PostgreSQL. */
+async function runShared(
+  flags: FetchFlags,
+  accounts: readonly PreparedAccount[],
+  jobs: number,
+  core: FetchCore,
+  reporter: Reporter,
+  signal: AbortSignal | undefined,
+): Promise<RunOutcome> {
+  const { runSharedWorker, LeaseLostError } = await import('../../fetch/shared/worker.js');
+  const prepared = new Map(accounts.map((a) => [a.config.name, a]));
+  const results = await runSharedWorker(
+    accounts.map((a) => a.config),
+    {
+      url: flags.shared!,
+      leaseMs: flags.lease,
+      intervalMs: flags.interval,
+      jobs,
+      signal,
+      events: {
+        onTakeover: ({ account, from }) =>
+          reporter.warning(account, `taken over from worker ${from}, whose lease ran out`),
+        onLeaseLost: ({ account }) =>
+          reporter.warning(
+            account,
+            'the lease ran out before this worker saved the state; the next worker reads back what the archive holds',
+          ),
+      },
+    },
+    async (config, leaseSignal) => {
+      let result = await fetchOne(
+        { ...prepared.get(config.name)!, config },
+        core,
+        reporter,
+        false,
+        leaseSignal,
+      );
+      const reason: unknown = leaseSignal.reason;
+      // Lost the lease (not interrupted): another worker has the account, try again later.
+      if (reason instanceof LeaseLostError && !signal?.aborted)
+        result = failureResult(
+          config,
+          Object.assign(new Error(reason.message), { kind: 'busy' as const, summary: result.summary }),
+          false,
+          result.alreadySeen,
+        );
+      reporter.accountDone(result);
+      return { value: result, error: result.error?.message };
+    },
+  );
+  const codes = results.map((r) => r.exitCode);
+  if (signal?.aborted) codes.push(ExitCode.interrupted);
+  const exitCode = worstExitCode(codes);
+  reporter.finish(results, exitCode);
+  return { exitCode, results };
 }
