@@ -13,9 +13,10 @@
 // vector stays under 1 MB (the rest of a huge body is not indexed).
 
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Archive, ArchiveStats } from './archive.js';
 import { type ParsedMessage, parseMessage } from './parse.js';
+import { openPool } from './pg-pool.js';
 import type { Query, QueryTerm } from './query.js';
 import type { IngestResult, SearchRow, ShownMessage } from './sqlite-archive.js';
 import { compressRaw, decompressRaw, formatAddresses } from './stored-form.js';
@@ -201,11 +202,10 @@ export class PostgresArchive implements Archive {
     if (keys.length === 0) return [];
     let pool: pg.Pool;
     try {
-      pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 15_000 });
+      pool = openPool(url, { max: 1, connectionTimeoutMillis: 15_000 });
     } catch {
       return keys.map(() => undefined);
     }
-    pool.on('error', () => {});
     try {
       return await new PostgresArchive(pool).locate(keys);
     } finally {
@@ -215,9 +215,7 @@ export class PostgresArchive implements Archive {
 
   /** Connects to `url` (postgres://...) and brings the schema to the current version. */
   static async open(url: string, options: { maxConnections?: number } = {}): Promise<PostgresArchive> {
-    const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 4 });
-    // An idle client that loses its server must not crash the process.
-    pool.on('error', () => {});
+    const pool = openPool(url, { max: options.maxConnections ?? 4 });
     const archive = new PostgresArchive(pool);
     try {
       await archive.#migrate();

@@ -257,6 +257,60 @@ describe('pop3kit fetch --shared: workers sharing accounts through PostgreSQL', 
     }
   });
 
+  it('with --interval, outlives an outage of the database', async () => {
+    const own = (await startPostgres())!;
+    const user = 'patient';
+    const { server, port } = await serve({ [user]: [mail(user, 1)] }, 0);
+    try {
+      const url = await own.createDatabase('outage');
+      const config = writeConfig('outage.yaml', port, url, [user]);
+      const run = startCli(
+        ['fetch', '--config', config, '--shared', url, '--interval', '0.2', '--lease', '1'],
+        {
+          home: dir.sub('outage'),
+          env: { PW: PASSWORD },
+        },
+      );
+      let stderr = '';
+      run.child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      const db = new pg.Client({ connectionString: url });
+      await db.connect();
+      for (
+        let i = 0;
+        i < 200 && (await db.query('SELECT 1 FROM locations').catch(() => ({ rowCount: 0 }))).rowCount === 0;
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 50));
+      await db.end();
+      await own.stop();
+      for (let i = 0; i < 200 && !stderr.includes('trying again'); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.match(stderr, /warning: the shared database postgres:\/\/.*; trying again/);
+      assert.equal(run.child.exitCode, null, 'still running');
+      run.child.kill('SIGTERM');
+      assert.equal((await run.done).code, 130);
+    } finally {
+      await own.stop();
+      await server.close({ graceMs: 0 });
+    }
+  });
+
+  it('says so and exits 4 when the shared database cannot be reached', async () => {
+    const { closedPort } = await import('./helpers.js');
+    const url = `postgres://worker:hunter2@127.0.0.1:${await closedPort()}/mail`;
+    const config = writeConfig('unreachable.yaml', 110, url, ['someone']);
+    const run = await startCli(['fetch', '--config', config, '--shared', url], {
+      home: dir.sub('unreachable'),
+      env: { PW: PASSWORD },
+    }).done;
+    assert.equal(run.code, 4, run.stderr);
+    assert.match(
+      run.stderr,
+      /error: the shared database postgres:\/\/worker@127\.0\.0\.1:\d+\/mail: .*ECONNREFUSED/,
+    );
+    assert.doesNotMatch(run.stderr, /hunter2/);
+  });
+
   it('refuses accounts that deliver anywhere but a PostgreSQL archive', async () => {
     const url = postgres.url();
     const config = join(dir.path, 'local.yaml');

@@ -222,7 +222,7 @@ export async function runFetch(
   for (const account of accounts)
     for (const warning of account.warnings) reporter.warning(account.config.name, warning);
 
-  if (flags.shared !== undefined) return runShared(flags, accounts, jobs, core, reporter, signal);
+  if (flags.shared !== undefined) return runShared(flags, accounts, jobs, core, reporter, signal, io.stderr);
 
   const results: (AccountResult | undefined)[] = accounts.map(() => undefined);
   let next = 0;
@@ -251,9 +251,17 @@ async function runShared(
   core: FetchCore,
   reporter: Reporter,
   signal: AbortSignal | undefined,
+  stderr: Output,
 ): Promise<RunOutcome> {
-  const { runSharedWorker, LeaseLostError } = await import('../../fetch/shared/worker.js');
+  const { runSharedWorker, LeaseLostError, SharedDatabaseError } = await import(
+    '../../fetch/shared/worker.js'
+  );
   const prepared = new Map(accounts.map((a) => [a.config.name, a]));
+  const done: AccountResult[] = [];
+  const finish = (exitCode: number): RunOutcome => {
+    reporter.finish(done, exitCode);
+    return { exitCode, results: done };
+  };
   const results = await runSharedWorker(
     accounts.map((a) => a.config),
     {
@@ -265,6 +273,7 @@ async function runShared(
       events: {
         onTakeover: ({ account, from }) =>
           reporter.warning(account, `taken over from worker ${from}, whose lease ran out`),
+        onOutage: ({ error }) => reporter.warning(undefined, `${error.message}; trying again`),
         onLeaseLost: ({ account }) =>
           reporter.warning(
             account,
@@ -290,12 +299,16 @@ async function runShared(
           result.alreadySeen,
         );
       reporter.accountDone(result);
+      done.push(result);
       return { value: result, error: result.error?.message };
     },
-  );
-  const codes = results.map((r) => r.exitCode);
+  ).catch((error: unknown) => {
+    if (!(error instanceof SharedDatabaseError)) throw error;
+    stderr.write(`pop3kit fetch: error: ${error.message}\n`);
+    return undefined;
+  });
+  const codes = done.map((r) => r.exitCode);
+  if (results === undefined) codes.push(ExitCode.network);
   if (signal?.aborted) codes.push(ExitCode.interrupted);
-  const exitCode = worstExitCode(codes);
-  reporter.finish(results, exitCode);
-  return { exitCode, results };
+  return finish(worstExitCode(codes));
 }

@@ -11,7 +11,8 @@
  * check it, so a worker that lost its lease (it stalled past the expiry) can change nothing.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { openPool } from '../../archive/pg-pool.js';
 import type { MessageStatus, StateRow } from '../state-store.js';
 
 const MIGRATIONS: readonly string[] = [
@@ -67,9 +68,7 @@ export class LeaseBoard {
 
   /** Connects, creates or upgrades the tables, and lists `accounts` (the config's) on the board. */
   static async open(url: string, owner: string, accounts: readonly string[]): Promise<LeaseBoard> {
-    const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 15_000 });
-    // An idle connection that loses its server must not crash the worker; the next query fails.
-    pool.on('error', () => {});
+    const pool = openPool(url, { max: 2, connectionTimeoutMillis: 15_000 });
     const board = new LeaseBoard(pool, owner);
     try {
       await board.#migrate();

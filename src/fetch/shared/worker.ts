@@ -17,6 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { redactUrl } from '../archive-url.js';
 import { archiveLocation } from '../archive-writer.js';
 import { type StateRow, StateStore } from '../state-store.js';
 import type { AccountConfig } from '../types.js';
@@ -43,7 +44,25 @@ export interface SharedWorkerOptions {
   readonly events?: SharedWorkerEvents;
 }
 
+/** The shared database could not be reached or refused a query (the URL without password). */
+export class SharedDatabaseError extends Error {
+  readonly code = 'POP3KIT_SHARED_DATABASE';
+  constructor(url: string, cause: unknown) {
+    super(`the shared database ${redactUrl(url)}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
+async function reach<T>(url: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new SharedDatabaseError(url, error);
+  }
+}
+
 export interface SharedWorkerEvents {
+  /** The database failed a query of a polling worker (--interval), which tries again. */
+  onOutage?(event: { error: SharedDatabaseError }): void;
   /** This worker claimed `account` after `from`'s lease ran out (it died or stalled). */
   onTakeover?(event: { account: string; from: string }): void;
   /** The lease on `account` was taken over after this worker's fetch of it ended. */
@@ -82,24 +101,41 @@ export async function runSharedWorker<T>(
   const owner = options.owner ?? `${hostname()}/${process.pid}/${Math.random().toString(36).slice(2, 8)}`;
   const byName = new Map(accounts.map((a) => [a.name, a]));
   const names = [...byName.keys()];
-  const board = await LeaseBoard.open(options.url, owner, names);
+  const board = await reach(options.url, () => LeaseBoard.open(options.url, owner, names));
   const results: T[] = [];
   try {
-    const since = await board.now();
+    const since = await reach(options.url, () => board.now());
     const which: Which = options.intervalMs === undefined ? { kind: 'round', since } : { kind: 'due' };
+    let outage = 0;
     const loop = async () => {
       while (!options.signal?.aborted) {
         const claimedAt = performance.now();
-        const lease = await board.claim(names, which, leaseMs);
-        if (lease === undefined) {
-          if (which.kind === 'round' && (await board.unpolled(names, since)) === 0) return;
-          await idle(board, names, leaseMs, options.signal);
-          continue;
+        try {
+          const lease = await reach(options.url, () => board.claim(names, which, leaseMs));
+          if (lease === undefined) {
+            if (
+              which.kind === 'round' &&
+              (await reach(options.url, () => board.unpolled(names, since))) === 0
+            )
+              return;
+            await reach(options.url, () => idle(board, names, leaseMs, options.signal));
+          } else {
+            if (lease.tookOverFrom !== undefined)
+              options.events?.onTakeover?.({ account: lease.account, from: lease.tookOverFrom });
+            const config = byName.get(lease.account)!;
+            results.push(
+              await fetchUnderLease(board, lease, config, { ...options, leaseMs }, claimedAt, work),
+            );
+          }
+          outage = 0;
+        } catch (error) {
+          // One round ends here with the reason; a polling worker waits the outage out.
+          if (!(error instanceof SharedDatabaseError) || which.kind === 'round') throw error;
+          options.events?.onOutage?.({ error });
+          outage = Math.min(outage + 1, 6);
+          const pause = Math.min(250 * 2 ** outage, leaseMs);
+          await sleep(pause, undefined, { signal: options.signal }).catch(() => {});
         }
-        if (lease.tookOverFrom !== undefined)
-          options.events?.onTakeover?.({ account: lease.account, from: lease.tookOverFrom });
-        const config = byName.get(lease.account)!;
-        results.push(await fetchUnderLease(board, lease, config, { ...options, leaseMs }, claimedAt, work));
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs ?? 1, names.length)) }, loop));
@@ -131,7 +167,7 @@ async function fetchUnderLease<T>(
   let state: StateRow[] | undefined;
   let outcome: { value: T; error?: string } | undefined;
   try {
-    await materializeState(board, config, statePath);
+    await reach(options.url, () => materializeState(board, config, statePath));
     const signal =
       options.signal === undefined ? held.signal : AbortSignal.any([options.signal, held.signal]);
     outcome = await work({ ...config, statePath }, signal);
