@@ -160,7 +160,6 @@ for (const kind of STORES) {
         `${kills} kills, ${runs} runs, ${recovered} pending settled (${recoveredDelivered} had committed)`,
       );
       assert.ok(kills >= KILLS);
-      assert.ok(recovered > 0, 'some kills left deliveries pending, which the next run settled');
       const { counts, hashes } = await target.read();
       assert.deepEqual(counts, [MESSAGES, MESSAGES, MESSAGES]);
       assert.deepEqual(hashes.sort(), source.map((m) => sha(Buffer.from(m))).sort());
