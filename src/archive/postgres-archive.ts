@@ -11,6 +11,9 @@
 // that a phrase never matches across two of them. PostgreSQL limits: positions stop at 16383
 // (phrases deep in a very long body may be missed), 255 positions per word are kept, and a
 // vector stays under 1 MB (the rest of a huge body is not indexed).
+//
+// Threads as in the SQLite store (threads.ts): numbered at ingest, under a transaction-level
+// advisory lock so that connections threading at once cannot split or half-merge a thread.
 
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
@@ -20,9 +23,16 @@ import { openPool } from './pg-pool.js';
 import type { Query, QueryTerm } from './query.js';
 import type { IngestResult, SearchRow, ShownMessage } from './sqlite-archive.js';
 import { compressRaw, decompressRaw, formatAddresses } from './stored-form.js';
+import { computeThreads, threadKeys } from './threads.js';
 
-/** Versioned migrations: index i brings the schema from version i to i + 1. */
-const MIGRATIONS: readonly string[] = [
+type Migration = string | ((client: pg.PoolClient) => Promise<void>);
+
+/** Rows written per statement by a migration's backfill. */
+const BACKFILL_BATCH = 10_000;
+
+/** Versioned migrations: index i brings the schema from version i to i + 1. Each runs inside
+ * the transaction that records the new version; SQL, or a function for what SQL cannot do. */
+const MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE blobs (
     hash TEXT PRIMARY KEY,
@@ -67,12 +77,60 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (message, position)
   );
   `,
+  // 2: threads (threads.ts). messages.thread is the thread's number (its lowest message id),
+  // thread_ids maps every Message-ID a message named to its thread; existing messages are
+  // threaded here, in one pass of union-find.
+  async (client) => {
+    await client.query(`
+      ALTER TABLE messages ADD COLUMN thread INTEGER;
+      CREATE TABLE thread_ids (
+        msgid TEXT PRIMARY KEY,
+        thread INTEGER NOT NULL
+      );
+    `);
+    const { rows } = await client.query(
+      'SELECT id, message_id, in_reply_to, references_json FROM messages ORDER BY id',
+    );
+    const { messageThread, keyThread } = computeThreads(
+      rows.map((r) => ({
+        id: r.id as number,
+        keys: threadKeys({
+          messageId: r.message_id as string | null,
+          inReplyTo: r.in_reply_to as string | null,
+          references: JSON.parse(r.references_json as string) as string[],
+        }),
+      })),
+    );
+    const messages = [...messageThread];
+    for (let i = 0; i < messages.length; i += BACKFILL_BATCH) {
+      const batch = messages.slice(i, i + BACKFILL_BATCH);
+      await client.query(
+        `UPDATE messages m SET thread = v.thread
+         FROM unnest($1::int[], $2::int[]) AS v(id, thread) WHERE m.id = v.id`,
+        [batch.map(([id]) => id), batch.map(([, thread]) => thread)],
+      );
+    }
+    const keys = [...keyThread];
+    for (let i = 0; i < keys.length; i += BACKFILL_BATCH) {
+      const batch = keys.slice(i, i + BACKFILL_BATCH);
+      await client.query(
+        'INSERT INTO thread_ids (msgid, thread) SELECT * FROM unnest($1::text[], $2::int[])',
+        [batch.map(([key]) => key), batch.map(([, thread]) => thread)],
+      );
+    }
+    await client.query(`
+      CREATE INDEX messages_thread ON messages(thread);
+      CREATE INDEX thread_ids_thread ON thread_ids(thread);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Any constant: serialises migrations of concurrent open()s. */
 const MIGRATION_LOCK = 0x706f7033;
+/** Another: serialises threading of new messages (taken late in ingest, held until commit). */
+const THREAD_LOCK = 0x706f7074;
 
 const MAX_POSITION = 16383;
 const MAX_POSITIONS_PER_WORD = 255;
@@ -170,6 +228,13 @@ function termCondition(term: QueryTerm, params: Params): string {
     case 'has':
       positive = '(m.attachment_count > 0)';
       break;
+    case 'thread':
+      // IN, not =: no such message or Message-ID is an empty set, so the negation holds.
+      positive =
+        term.by === 'id'
+          ? `(m.thread IN (SELECT t.thread FROM messages t WHERE t.id = ${params.add(term.id)}::bigint))`
+          : `(m.thread IN (SELECT t.thread FROM thread_ids t WHERE t.msgid = ${params.add(term.messageId)}))`;
+      break;
   }
   return term.negated ? `NOT ${positive}` : positive;
 }
@@ -256,7 +321,11 @@ export class PostgresArchive implements Archive {
           `archive schema version ${version} is newer than this pop3kit (${MIGRATIONS.length})`,
         );
       }
-      for (; version < MIGRATIONS.length; version++) await client.query(MIGRATIONS[version] as string);
+      for (; version < MIGRATIONS.length; version++) {
+        const migration = MIGRATIONS[version] as Migration;
+        if (typeof migration === 'string') await client.query(migration);
+        else await migration(client);
+      }
       await client.query('UPDATE schema_version SET version = $1', [version]);
     });
   }
@@ -396,7 +465,38 @@ export class PostgresArchive implements Archive {
         [id, position, clean(a.name), clean(a.type), a.size, a.sha256],
       );
     }
+    await this.#joinThread(client, id, threadKeys(parsed));
     return id;
+  }
+
+  /**
+   * Puts the new message `id` in the thread of the ids it names (threads.ts): the threads those
+   * ids are in merge into the lowest-numbered one (or the message starts its own), and ids not
+   * seen before are recorded. In the ingest transaction, holding THREAD_LOCK until it commits:
+   * every statement after the lock sees every thread change committed before it, so no other
+   * connection can add to a thread being renumbered or number one id twice.
+   */
+  async #joinThread(client: pg.PoolClient, id: number, keys: readonly string[]): Promise<void> {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [THREAD_LOCK]);
+    const { rows } = await client.query(
+      'SELECT DISTINCT thread FROM thread_ids WHERE msgid = ANY($1::text[])',
+      [keys],
+    );
+    const found = rows.map((r) => r.thread as number);
+    const thread = Math.min(id, ...found);
+    const others = found.filter((t) => t !== thread);
+    if (others.length > 0) {
+      await client.query('UPDATE messages SET thread = $1 WHERE thread = ANY($2::int[])', [thread, others]);
+      await client.query('UPDATE thread_ids SET thread = $1 WHERE thread = ANY($2::int[])', [thread, others]);
+    }
+    if (keys.length > 0) {
+      await client.query(
+        `INSERT INTO thread_ids (msgid, thread) SELECT unnest($1::text[]), $2::int
+         ON CONFLICT (msgid) DO NOTHING`,
+        [keys, thread],
+      );
+    }
+    await client.query('UPDATE messages SET thread = $1 WHERE id = $2', [thread, id]);
   }
 
   /** Messages matching every term of `query`, newest first (undated last). */
@@ -406,7 +506,7 @@ export class PostgresArchive implements Archive {
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const limit = params.add(options.limit === undefined || options.limit < 0 ? null : options.limit);
     const { rows } = await this.#pool.query(
-      `SELECT m.id, m.message_id, m.date, m.from_json, m.subject, m.attachment_count,
+      `SELECT m.id, m.message_id, m.date, m.from_json, m.subject, m.attachment_count, m.thread,
          ARRAY(SELECT DISTINCT l.account COLLATE "C" FROM locations l WHERE l.message = m.id
                ORDER BY 1) AS accounts
        FROM messages m ${where}
@@ -425,6 +525,7 @@ export class PostgresArchive implements Archive {
         account: accounts[0] ?? '',
         accounts,
         hasAttachment: (r.attachment_count as number) > 0,
+        thread: (r.thread ?? r.id) as number,
       };
     });
   }

@@ -6,6 +6,8 @@
 //   after:YYYY-MM-DD   the message date is on or after the local midnight starting day D
 //   before:YYYY-MM-DD  the message date is before the local midnight starting day D
 //   has:attachment
+//   thread:ID          every message of the conversation of archive message ID (a number)
+//   thread:<MSGID>     ... of the message(s) with that Message-ID (angle brackets optional)
 //
 // Days are in the local time zone of the process (`TZ`), so `after:` and `before:` carry
 // both the day as written and the instant (ms since the epoch) it starts at.
@@ -28,7 +30,22 @@ export type QueryTerm =
       readonly time: number;
       readonly negated: boolean;
     }
-  | { readonly kind: 'has'; readonly what: 'attachment'; readonly negated: boolean };
+  | { readonly kind: 'has'; readonly what: 'attachment'; readonly negated: boolean }
+  | ThreadTerm;
+
+/**
+ * `thread:`: the conversation (messages linked by Message-ID, In-Reply-To and References) of
+ * an archive message id, or of a Message-ID, kept in angle brackets (`<a@b>`) whether or not
+ * the query had them.
+ */
+export type ThreadTerm =
+  | { readonly kind: 'thread'; readonly by: 'id'; readonly id: number; readonly negated: boolean }
+  | {
+      readonly kind: 'thread';
+      readonly by: 'message-id';
+      readonly messageId: string;
+      readonly negated: boolean;
+    };
 
 /** A parsed query: every term must hold (AND). No terms matches every message. */
 export interface Query {
@@ -46,7 +63,7 @@ export class QuerySyntaxError extends Error {
   }
 }
 
-const OPERATORS = ['from', 'to', 'subject', 'account', 'after', 'before', 'has'] as const;
+const OPERATORS = ['from', 'to', 'subject', 'account', 'after', 'before', 'has', 'thread'] as const;
 type Operator = (typeof OPERATORS)[number];
 
 function isOperator(name: string): name is Operator {
@@ -92,6 +109,31 @@ function scanValue(query: string, start: number): Scanned {
   return { value: query.slice(start, end), quoted: false, end };
 }
 
+/**
+ * The value of `thread:`: digits are an archive message id, anything else a Message-ID
+ * (`<a@b>` or `a@b`; put a Message-ID that is all digits in angle brackets).
+ */
+function threadTerm(value: string, negated: boolean, at: number): ThreadTerm {
+  if (/^[0-9]+$/.test(value)) {
+    const id = Number(value);
+    if (!Number.isSafeInteger(id)) throw new QuerySyntaxError(`message id '${value}' is too large`, at);
+    return { kind: 'thread', by: 'id', id, negated };
+  }
+  const bracketed = value.startsWith('<');
+  if (bracketed !== value.endsWith('>')) {
+    throw new QuerySyntaxError(`unbalanced angle brackets in 'thread:${value}'`, at);
+  }
+  const inner = bracketed ? value.slice(1, -1) : value;
+  if (inner === '') throw new QuerySyntaxError("empty Message-ID for 'thread:'", at);
+  if (/[\s<>\u0000-\u001f\u007f]/.test(inner)) {
+    throw new QuerySyntaxError(
+      `bad Message-ID '${value}' for 'thread:' (no spaces or angle brackets inside)`,
+      at,
+    );
+  }
+  return { kind: 'thread', by: 'message-id', messageId: `<${inner}>`, negated };
+}
+
 function operatorTerm(name: Operator, scanned: Scanned, negated: boolean, at: number): QueryTerm {
   const value = scanned.value;
   if (value.trim() === '') throw new QuerySyntaxError(`empty value for '${name}:'`, at);
@@ -110,6 +152,8 @@ function operatorTerm(name: Operator, scanned: Scanned, negated: boolean, at: nu
         throw new QuerySyntaxError(`unknown value '${value}' for 'has:' (only has:attachment)`, at);
       }
       return { kind: 'has', what: 'attachment', negated };
+    case 'thread':
+      return threadTerm(value, negated, at);
   }
 }
 

@@ -1,6 +1,7 @@
 // The SQLite archive (better-sqlite3, WAL, FTS5). Raw bytes are kept once per SHA-256 of
 // the content, brotli-compressed (quality 5: smaller and faster than gzip on mail); each
 // (account, uid) points at one message. Search takes the AST of query.ts, newest first.
+// Threads are numbered at ingest (threads.ts): `thread:` is an indexed lookup, never a walk.
 
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -8,9 +9,11 @@ import type { Archive } from './archive.js';
 import { type ParsedMessage, parseMessage } from './parse.js';
 import type { Query, QueryTerm } from './query.js';
 import { compressRaw, decompressRaw, formatAddresses } from './stored-form.js';
+import { computeThreads, threadKeys } from './threads.js';
 
-/** Versioned migrations: index i brings the schema from version i to i + 1. */
-const MIGRATIONS: readonly string[] = [
+/** Versioned migrations: index i brings the schema from version i to i + 1. Each runs inside
+ * the transaction that records the new version; SQL, or a function for what SQL cannot do. */
+const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
   `
   CREATE TABLE blobs (
     hash TEXT PRIMARY KEY,
@@ -57,6 +60,44 @@ const MIGRATIONS: readonly string[] = [
     content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2'
   );
   `,
+  // 2: threads (threads.ts). messages.thread is the thread's number (its lowest message id),
+  // thread_ids maps every Message-ID a message named to its thread; existing messages are
+  // threaded here, in one pass of union-find.
+  (db) => {
+    db.exec(`
+      ALTER TABLE messages ADD COLUMN thread INTEGER;
+      CREATE TABLE thread_ids (
+        msgid TEXT PRIMARY KEY,
+        thread INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `);
+    const rows = db
+      .prepare('SELECT id, message_id, in_reply_to, references_json FROM messages ORDER BY id')
+      .all() as {
+      id: number;
+      message_id: string | null;
+      in_reply_to: string | null;
+      references_json: string;
+    }[];
+    const { messageThread, keyThread } = computeThreads(
+      rows.map((r) => ({
+        id: r.id,
+        keys: threadKeys({
+          messageId: r.message_id,
+          inReplyTo: r.in_reply_to,
+          references: JSON.parse(r.references_json) as string[],
+        }),
+      })),
+    );
+    const setThread = db.prepare('UPDATE messages SET thread = ? WHERE id = ?');
+    for (const [id, thread] of messageThread) setThread.run(thread, id);
+    const addKey = db.prepare('INSERT INTO thread_ids (msgid, thread) VALUES (?, ?)');
+    for (const [key, thread] of keyThread) addKey.run(key, thread);
+    db.exec(`
+      CREATE INDEX messages_thread ON messages(thread);
+      CREATE INDEX thread_ids_thread ON thread_ids(thread);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -79,6 +120,8 @@ export interface SearchRow {
   readonly account: string;
   readonly accounts: readonly string[];
   readonly hasAttachment: boolean;
+  /** The thread: the lowest archive id of the conversation (`thread:N` finds it all). */
+  readonly thread: number;
 }
 
 export interface ShownMessage extends ParsedMessage {
@@ -104,7 +147,12 @@ interface Condition {
   readonly params: readonly (string | number)[];
 }
 
-function termCondition(term: QueryTerm): Condition {
+/**
+ * The condition of one term. `inThread`: the query has a (positive) `thread:` term, so the
+ * thread index bounds the rows, and full text is probed per row (FTS5 seeks by rowid) rather
+ * than listing every match of the archive: 1 ms instead of 40 at 50,000 messages.
+ */
+function termCondition(term: QueryTerm, inThread: boolean): Condition {
   let positive: Condition;
   switch (term.kind) {
     case 'text':
@@ -118,7 +166,9 @@ function termCondition(term: QueryTerm): Condition {
           ? `${FTS_COLUMNS[term.field]} : ${ftsString(term.value)}`
           : ftsString(term.value);
       positive = {
-        sql: 'm.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)',
+        sql: inThread
+          ? 'EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts.rowid = m.id AND messages_fts MATCH ?)'
+          : 'm.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)',
         params: [match],
       };
       break;
@@ -137,6 +187,16 @@ function termCondition(term: QueryTerm): Condition {
       break;
     case 'has':
       positive = { sql: 'm.attachment_count > 0', params: [] };
+      break;
+    case 'thread':
+      // IN, not =: no such message or Message-ID is an empty set, so the negation holds.
+      positive =
+        term.by === 'id'
+          ? { sql: 'm.thread IN (SELECT t.thread FROM messages t WHERE t.id = ?)', params: [term.id] }
+          : {
+              sql: 'm.thread IN (SELECT t.thread FROM thread_ids t WHERE t.msgid = ?)',
+              params: [term.messageId],
+            };
       break;
   }
   return term.negated ? { sql: `NOT ${positive.sql}`, params: positive.params } : positive;
@@ -195,7 +255,11 @@ export class SqliteArchive implements Archive {
           `archive schema version ${version} is newer than this pop3kit (${MIGRATIONS.length})`,
         );
       }
-      for (; version < MIGRATIONS.length; version++) this.#db.exec(MIGRATIONS[version] as string);
+      for (; version < MIGRATIONS.length; version++) {
+        const migration = MIGRATIONS[version] as string | ((db: Database.Database) => void);
+        if (typeof migration === 'string') this.#db.exec(migration);
+        else migration(this.#db);
+      }
       this.#db.prepare('UPDATE schema_version SET version = ?').run(version);
     });
     run.immediate();
@@ -292,18 +356,43 @@ export class SqliteArchive implements Archive {
         parsed.text,
         parsed.attachments.map((a) => a.name ?? '').join(' '),
       );
+    this.#joinThread(id, threadKeys(parsed));
     return id;
+  }
+
+  /**
+   * Puts the new message `id` in the thread of the ids it names (threads.ts): the threads those
+   * ids are in merge into the lowest-numbered one (or the message starts its own), and ids not
+   * seen before are recorded. Runs in the ingest transaction.
+   */
+  #joinThread(id: number, keys: readonly string[]): void {
+    const find = this.#db.prepare('SELECT thread FROM thread_ids WHERE msgid = ?');
+    const found = new Set<number>();
+    for (const key of keys) {
+      const row = find.get(key) as { thread: number } | undefined;
+      if (row) found.add(row.thread);
+    }
+    const thread = Math.min(id, ...found);
+    for (const other of found) {
+      if (other === thread) continue;
+      this.#db.prepare('UPDATE messages SET thread = ? WHERE thread = ?').run(thread, other);
+      this.#db.prepare('UPDATE thread_ids SET thread = ? WHERE thread = ?').run(thread, other);
+    }
+    const addKey = this.#db.prepare('INSERT OR IGNORE INTO thread_ids (msgid, thread) VALUES (?, ?)');
+    for (const key of keys) addKey.run(key, thread);
+    this.#db.prepare('UPDATE messages SET thread = ? WHERE id = ?').run(thread, id);
   }
 
   /** Messages matching every term of `query`, newest first (undated last). */
   search(query: Query, options: { limit?: number } = {}): SearchRow[] {
-    const conditions = query.terms.map(termCondition);
+    const inThread = query.terms.some((t) => t.kind === 'thread' && !t.negated);
+    const conditions = query.terms.map((t) => termCondition(t, inThread));
     const where = conditions.length > 0 ? `WHERE ${conditions.map((c) => c.sql).join(' AND ')}` : '';
     const params = conditions.flatMap((c) => c.params);
     const limit = options.limit ?? -1;
     const rows = this.#db
       .prepare(
-        `SELECT m.id, m.message_id, m.date, m.from_json, m.subject, m.attachment_count,
+        `SELECT m.id, m.message_id, m.date, m.from_json, m.subject, m.attachment_count, m.thread,
            (SELECT group_concat(account, char(10)) FROM
               (SELECT DISTINCT account FROM locations l WHERE l.message = m.id ORDER BY account)) AS accounts
          FROM messages m ${where}
@@ -317,6 +406,7 @@ export class SqliteArchive implements Archive {
       from_json: string;
       subject: string;
       attachment_count: number;
+      thread: number | null;
       accounts: string | null;
     }[];
     return rows.map((r) => {
@@ -330,6 +420,7 @@ export class SqliteArchive implements Archive {
         account: accounts[0] ?? '',
         accounts,
         hasAttachment: r.attachment_count > 0,
+        thread: r.thread ?? r.id,
       };
     });
   }

@@ -19,8 +19,14 @@ Query (terms are ANDed; notmuch / Gmail style):
   after:YYYY-MM-DD         on or after that day (local time zone, TZ)
   before:YYYY-MM-DD        before that day
   has:attachment
+  thread:ID                the whole conversation of message ID (the number search prints,
+                           or the "thread" of a --json line)
+  thread:<MESSAGE-ID>      the conversation of that Message-ID (angle brackets optional;
+                           also an id only replies name, e.g. a parent not archived)
   -TERM                    negates any term, e.g. -from:ada -has:attachment
+Conversations link messages by Message-ID, In-Reply-To and References.
 Example: pop3kit search 'from:ada has:attachment after:2024-01-01' --json
+         pop3kit search 'thread:42 -from:ada'
 A query that starts with '-' goes after '--': pop3kit search -- '-from:ada lunch'`;
 
 export function registerSearch(program: Command): void {
@@ -28,7 +34,7 @@ export function registerSearch(program: Command): void {
     .command('search')
     .description('search the archive (filled by pop3kit fetch --to archive:), newest first')
     .argument('<query>', "the query (quote it: 'from:ada has:attachment')")
-    .option('--json', 'one JSON object per line: id, messageId, date, from, subject, account...')
+    .option('--json', 'one JSON object per line: id, messageId, date, from, subject, account, thread...')
     .option(
       '--limit <n>',
       'at most N messages',

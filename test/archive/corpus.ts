@@ -2,6 +2,12 @@
 // object (the truth the tests filter to compute right answers) and as raw RFC 5322 bytes in a
 // mix of shapes: UTF-8 and ISO-8859-1 bodies, quoted-printable and base64, encoded-word
 // subjects and names (B and Q), multipart/alternative, HTML-only, attachments, threads.
+//
+// Threads (threadPlan): reply trees over the corpus and some lost messages (named by replies,
+// never in the corpus), written in an order of their own, so replies often come before their
+// parents in the corpus (the order archives ingest it in) and threads merge when a later
+// message links two. Replies carry In-Reply-To and References, References only (sometimes
+// trimmed to the first and last three ids, as RFC 5322 allows), or In-Reply-To only.
 
 import { createHash } from 'node:crypto';
 import { seededRandom } from '../../src/cli/seeded-random.js';
@@ -133,6 +139,67 @@ function rfc2822Date(ms: number, offsetMinutes: number): string {
   return `${days[shifted.getUTCDay()]}, ${shifted.getUTCDate()} ${months[shifted.getUTCMonth()]} ${shifted.getUTCFullYear()} ${two(shifted.getUTCHours())}:${two(shifted.getUTCMinutes())}:${two(shifted.getUTCSeconds())} ${sign}${two(Math.floor(abs / 60))}${two(abs % 60)}`;
 }
 
+/** Message-IDs of the corpus (n < count) and of the lost messages (n >= count). */
+export function corpusMessageId(n: number, count: number, seed: number): string {
+  return n < count ? `<msg${n}.${seed}@corpus.example>` : `<lost${n - count}.${seed}@corpus.example>`;
+}
+
+interface ThreadHeaders {
+  readonly inReplyTo: string | null;
+  readonly references: readonly string[];
+}
+
+/** The reply headers of each corpus message, from reply trees decided before any message. */
+function threadPlan(count: number, seed: number): ThreadHeaders[] {
+  const random = seededRandom(seed * 7919 + 13);
+  const lost = Math.max(2, Math.floor(count / 25));
+  const total = count + lost;
+  const id = (n: number) => corpusMessageId(n, count, seed);
+  // The order the messages were written in: a shuffle of corpus and lost messages.
+  const written = Array.from({ length: total }, (_, n) => n);
+  for (let i = total - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [written[i], written[j]] = [written[j] as number, written[i] as number];
+  }
+  const chains: (readonly string[])[] = new Array(total);
+  const headers: ThreadHeaders[] = new Array(total);
+  const lostSoFar: number[] = [];
+  for (const [i, n] of written.entries()) {
+    let parent: number | undefined;
+    if (i > 0 && random() < 0.45) {
+      // A quarter of the replies answer a lost message, so those get siblings.
+      parent =
+        lostSoFar.length > 0 && random() < 0.25
+          ? lostSoFar[Math.floor(random() * lostSoFar.length)]
+          : written[Math.floor(random() * i)];
+    }
+    if (n >= count) lostSoFar.push(n);
+    if (parent === undefined) {
+      chains[n] = [];
+      headers[n] = { inReplyTo: null, references: [] };
+      continue;
+    }
+    const chain = [...(chains[parent] as readonly string[]), id(parent)];
+    chains[n] = chain;
+    const style = random();
+    const trimmed = chain.length > 4 && random() < 0.5 ? [chain[0] as string, ...chain.slice(-3)] : chain;
+    headers[n] =
+      style < 0.5
+        ? { inReplyTo: id(parent), references: trimmed }
+        : style < 0.65
+          ? { inReplyTo: null, references: trimmed }
+          : { inReplyTo: id(parent), references: [] };
+  }
+  return headers.slice(0, count);
+}
+
+/** A References field folded after every third id, as long ones are in real mail. */
+function referencesField(ids: readonly string[]): string {
+  const lines: string[] = [];
+  for (let i = 0; i < ids.length; i += 3) lines.push(ids.slice(i, i + 3).join(' '));
+  return `References: ${lines.join('\r\n ')}`;
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -143,6 +210,7 @@ export function makeCorpus(count: number, seed = 7): GenMessage[] {
   const messages: GenMessage[] = [];
   const start = Date.UTC(2024, 0, 1);
   const span = 365 * 24 * 3600 * 1000;
+  const threads = threadPlan(count, seed);
   for (let n = 0; n < count; n++) {
     const charset = random() < 0.4 ? 'iso-8859-1' : 'utf-8';
     const kind = random() < 0.5 ? 'B' : 'Q';
@@ -156,10 +224,8 @@ export function makeCorpus(count: number, seed = 7): GenMessage[] {
     const body = `Hello,\n${bodyWords.join(' ')}\nmarker${n}\n`;
     const date = start + Math.floor(random() * span);
     const offset = pick(random, [0, 120, -300, 330, 60]);
-    const messageId = `<msg${n}.${seed}@corpus.example>`;
-    const parent = n > 0 && random() < 0.2 ? messages[Math.floor(random() * n)] : undefined;
-    const inReplyTo = parent ? parent.messageId : null;
-    const references = parent ? [...parent.references, parent.messageId] : [];
+    const messageId = corpusMessageId(n, count, seed);
+    const { inReplyTo, references } = threads[n] as ThreadHeaders;
     const attachments: GenAttachment[] = [];
     if (random() < 0.25) {
       const content = Buffer.from(`attachment ${n} ${'x'.repeat(Math.floor(random() * 500))}`);
@@ -190,7 +256,7 @@ export function makeCorpus(count: number, seed = 7): GenMessage[] {
       `Date: ${rfc2822Date(date, offset)}`,
       `Message-ID: ${messageId}`,
       ...(inReplyTo ? [`In-Reply-To: ${inReplyTo}`] : []),
-      ...(references.length > 0 ? [`References: ${references.join(' ')}`] : []),
+      ...(references.length > 0 ? [referencesField(references)] : []),
       'MIME-Version: 1.0',
     ];
     const textPart = [

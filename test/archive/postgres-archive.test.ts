@@ -8,7 +8,16 @@ import { buildTsvector, PostgresArchive, SCHEMA_VERSION } from '../../src/archiv
 import { parseQuery } from '../../src/archive/query.js';
 import { type PrivatePostgres, postgresSkipReason, startPostgres } from '../helpers/postgres.js';
 import { type GenMessage, makeCorpus } from './corpus.js';
-import { expected as expectedIn, person, searchQueries, tokens } from './search-oracle.js';
+import {
+  expected as expectedIn,
+  expectedThreadNumbers,
+  person,
+  searchQueries,
+  threadIdQueries,
+  threadQueries,
+  tokens,
+} from './search-oracle.js';
+import { checkThreadScenario } from './thread-cases.js';
 
 const corpus = makeCorpus(300, 11);
 const expected = (query: string) => expectedIn(corpus, query);
@@ -115,6 +124,52 @@ describe('PostgresArchive', { skip }, () => {
     });
   }
 
+  for (const query of threadQueries(corpus)) {
+    it(`search ${JSON.stringify(query)} finds the independently computed conversation`, async () => {
+      const want = expected(query);
+      const got = (await archive.search(parseQuery(query))).map((r) => r.messageId);
+      assert.deepEqual(got, want);
+    });
+  }
+
+  it('thread:ID (an archive id) finds the conversation of that message', async () => {
+    const rows = await archive.search(parseQuery(''));
+    const idOf = new Map(rows.map((r) => [r.messageId as string, r.id]));
+    const archiveIds = new Map(rows.map((r) => [r.id, r.messageId as string]));
+    const queries = threadIdQueries(corpus, idOf);
+    assert.ok(queries.length > 20);
+    for (const query of queries) {
+      const want = expectedIn(corpus, query, archiveIds);
+      const got = (await archive.search(parseQuery(query))).map((r) => r.messageId);
+      assert.deepEqual(got, want, query);
+    }
+  });
+
+  it('each row carries its thread: the lowest archive id of its conversation', async () => {
+    const rows = await archive.search(parseQuery(''));
+    const want = expectedThreadNumbers(corpus, new Map(rows.map((r) => [r.messageId as string, r.id])));
+    for (const row of rows) assert.equal(row.thread, want.get(row.messageId as string), row.messageId ?? '');
+    assert.ok(new Set(rows.map((r) => r.thread)).size < rows.length, 'some threads have several messages');
+  });
+
+  it('thread: is an index lookup (messages_thread, thread_ids), not a walk of the archive', async () => {
+    const pg = (await import('pg')).default;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      const plan = await client.query(
+        `EXPLAIN SELECT id FROM messages m
+         WHERE m.thread IN (SELECT t.thread FROM thread_ids t WHERE t.msgid = '<x@y>')`,
+      );
+      const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+      assert.match(text, /messages_thread/);
+      assert.match(text, /thread_ids_pkey/);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('rows carry id, messageId, date, from, subject, account; limit keeps the newest', async () => {
     const all = await archive.search(parseQuery('has:attachment'));
     const top = await archive.search(parseQuery('has:attachment'), { limit: 5 });
@@ -191,6 +246,64 @@ describe('PostgresArchive', { skip }, () => {
   });
 });
 
+describe('PostgresArchive threads', { skip }, () => {
+  it('numbers threads at ingest: late parents, lost parents, merges, thread: by id and Message-ID', async () => {
+    const archive = await PostgresArchive.open(await database('thread_scenario'));
+    try {
+      await checkThreadScenario(archive);
+    } finally {
+      await archive.close();
+    }
+  });
+
+  it('migrating a version 1 archive threads the messages it holds', async () => {
+    const url = await database('version_1');
+    const archive = await PostgresArchive.open(url);
+    for (const m of corpus) await archive.ingest(m.account, m.uid, m.raw);
+    await archive.close();
+    // Back to what version 1 had: no thread column, no thread_ids.
+    const pg = (await import('pg')).default;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`
+        DROP INDEX messages_thread;
+        ALTER TABLE messages DROP COLUMN thread;
+        DROP TABLE thread_ids;
+        UPDATE schema_version SET version = 1;
+      `);
+    } finally {
+      await client.end();
+    }
+
+    const migrated = await PostgresArchive.open(url);
+    try {
+      assert.equal(await migrated.schemaVersion(), SCHEMA_VERSION);
+      const rows = await migrated.search(parseQuery(''));
+      assert.equal(rows.length, corpus.length);
+      const idOf = new Map(rows.map((r) => [r.messageId as string, r.id]));
+      const archiveIds = new Map(rows.map((r) => [r.id, r.messageId as string]));
+      const want = expectedThreadNumbers(corpus, idOf);
+      for (const row of rows) assert.equal(row.thread, want.get(row.messageId as string));
+      for (const query of [...threadQueries(corpus), ...threadIdQueries(corpus, idOf)]) {
+        const got = (await migrated.search(parseQuery(query))).map((r) => r.messageId);
+        assert.deepEqual(got, expectedIn(corpus, query, archiveIds), query);
+      }
+      // New mail after the migration threads into what the backfill built.
+      const reply = Buffer.from(
+        `From: x@example.org\r\nSubject: late\r\nMessage-ID: <late@example.org>\r\nIn-Reply-To: ${corpus[0]?.messageId}\r\n\r\nlate\r\n`,
+      );
+      const late = await migrated.ingest('work', 'late', reply);
+      const lateRow = (await migrated.search(parseQuery('thread:<late@example.org>'))).find(
+        (r) => r.id === late.id,
+      );
+      assert.equal(lateRow?.thread, want.get(corpus[0]?.messageId as string));
+    } finally {
+      await migrated.close();
+    }
+  });
+});
+
 describe('PostgresArchive with unparsable and concurrent input', { skip }, () => {
   it('archives a message that does not parse raw, flagged, and still finds it by account', async () => {
     const archive = await PostgresArchive.open(await database('garbage'));
@@ -251,6 +364,13 @@ describe('PostgresArchive with unparsable and concurrent input', { skip }, () =>
       const rows = await b.search(parseQuery('account:copy-a'));
       assert.deepEqual(rows.map((r) => r.messageId).sort(), batch.map((m) => m.messageId).sort());
       assert.deepEqual(rows[0]?.accounts.length, 3);
+      // Threaded at once from two connections, in opposite orders: still one number per
+      // conversation, its lowest id, whichever connection stored which message.
+      const idOf = new Map(rows.map((r) => [r.messageId as string, r.id]));
+      const want = expectedThreadNumbers(batch, idOf);
+      assert.ok(new Set(want.values()).size < batch.length, 'the batch has conversations');
+      for (const row of rows)
+        assert.equal(row.thread, want.get(row.messageId as string), row.messageId ?? '');
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

@@ -91,11 +91,55 @@ describe('parseQuery', () => {
     assert.equal(new Date(localDayStart('2024-07-15')).getHours(), 0);
   });
 
+  it('thread: takes an archive id (digits) or a Message-ID, kept in angle brackets', () => {
+    assert.deepEqual(parseQuery('thread:42').terms, [{ kind: 'thread', by: 'id', id: 42, negated: false }]);
+    assert.deepEqual(parseQuery('thread:007').terms, [{ kind: 'thread', by: 'id', id: 7, negated: false }]);
+    for (const value of [
+      '<a.b@example.org>',
+      'a.b@example.org',
+      '"<a.b@example.org>"',
+      '"a.b@example.org"',
+    ]) {
+      assert.deepEqual(parseQuery(`thread:${value}`).terms, [
+        { kind: 'thread', by: 'message-id', messageId: '<a.b@example.org>', negated: false },
+      ]);
+    }
+    // A Message-ID that is all digits goes in angle brackets; case is kept.
+    assert.deepEqual(parseQuery('THREAD:<123> thread:Ab$C%x').terms, [
+      { kind: 'thread', by: 'message-id', messageId: '<123>', negated: false },
+      { kind: 'thread', by: 'message-id', messageId: '<Ab$C%x>', negated: false },
+    ]);
+  });
+
+  it('thread: composes with other terms and negates', () => {
+    assert.deepEqual(parseQuery('-thread:12 from:ada -thread:<x@y>').terms, [
+      { kind: 'thread', by: 'id', id: 12, negated: true },
+      { kind: 'field', field: 'from', value: 'ada', phrase: false, negated: false },
+      { kind: 'thread', by: 'message-id', messageId: '<x@y>', negated: true },
+    ]);
+  });
+
+  it('thread: refuses an empty value, empty or unbalanced brackets, spaces and huge ids', () => {
+    syntaxError('thread:', /empty value for 'thread:'/, 0);
+    syntaxError('from:ada thread: x', /empty value for 'thread:'/, 9);
+    syntaxError('ok -thread:', /empty value for 'thread:'/, 4);
+    syntaxError('thread:""', /empty value for 'thread:'/, 0);
+    syntaxError('a thread:<>', /empty Message-ID for 'thread:'/, 2);
+    syntaxError('thread:"<>"', /empty Message-ID for 'thread:'/, 0);
+    syntaxError('a b thread:<x@y', /unbalanced angle brackets in 'thread:<x@y'/, 4);
+    syntaxError('thread:x@y>', /unbalanced angle brackets/, 0);
+    syntaxError('thread:<', /unbalanced angle brackets/, 0);
+    syntaxError('x -thread:"<a b@c>"', /bad Message-ID '<a b@c>' for 'thread:'/, 3);
+    syntaxError('thread:<a<b@c>', /bad Message-ID/, 0);
+    syntaxError('thread:99999999999999999999', /message id '99999999999999999999' is too large/, 0);
+    syntaxError('thread:"<a@b>"x', /closing quote must be followed by a space/, 14);
+  });
+
   it('- negates any term or operator', () => {
     const terms = parseQuery(
-      '-spam -"big sale" -from:eve -to:bob -subject:re -account:lists -has:attachment -after:2024-01-01 -before:2024-01-02',
+      '-spam -"big sale" -from:eve -to:bob -subject:re -account:lists -has:attachment -after:2024-01-01 -before:2024-01-02 -thread:3',
     ).terms;
-    assert.equal(terms.length, 9);
+    assert.equal(terms.length, 10);
     for (const term of terms) assert.equal(term.negated, true, JSON.stringify(term));
     assert.deepEqual(terms[1], { kind: 'text', value: 'big sale', phrase: true, negated: true });
   });
@@ -117,6 +161,11 @@ describe('parseQuery', () => {
     syntaxError('foo:bar', /unknown operator 'foo:'.*quote/, 0);
     syntaxError('invoice cc:bob', /unknown operator 'cc:'/, 8);
     syntaxError('-label:x', /unknown operator 'label:'/, 1);
+    syntaxError(
+      'id:x',
+      /unknown operator 'id:' \(known: from: to: subject: account: after: before: has: thread:;/,
+      0,
+    );
   });
 
   it('a quoted colon is searchable text', () => {

@@ -8,10 +8,22 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { parseQuery } from '../../src/archive/query.js';
 import { SCHEMA_VERSION, SqliteArchive } from '../../src/archive/sqlite-archive.js';
 import { type GenMessage, makeCorpus } from './corpus.js';
-import { expected as expectedIn, person, searchQueries, tokens } from './search-oracle.js';
+import {
+  conversationList,
+  expected as expectedIn,
+  expectedThreadNumbers,
+  person,
+  searchQueries,
+  threadArrival,
+  threadIdQueries,
+  threadQueries,
+  tokens,
+} from './search-oracle.js';
+import { checkThreadScenario } from './thread-cases.js';
 
 const corpus = makeCorpus(300, 11);
 const expected = (query: string) => expectedIn(corpus, query);
@@ -94,6 +106,47 @@ describe('SqliteArchive', () => {
     });
   }
 
+  for (const query of threadQueries(corpus)) {
+    it(`search ${JSON.stringify(query)} finds the independently computed conversation`, () => {
+      const want = expected(query);
+      const got = archive.search(parseQuery(query)).map((r) => r.messageId);
+      assert.deepEqual(got, want);
+    });
+  }
+
+  it('thread:ID (an archive id) finds the conversation of that message', () => {
+    const rows = archive.search(parseQuery(''));
+    const idOf = new Map(rows.map((r) => [r.messageId as string, r.id]));
+    const archiveIds = new Map(rows.map((r) => [r.id, r.messageId as string]));
+    const queries = threadIdQueries(corpus, idOf);
+    assert.ok(queries.length > 20);
+    for (const query of queries) {
+      const want = expectedIn(corpus, query, archiveIds);
+      const got = archive.search(parseQuery(query)).map((r) => r.messageId);
+      assert.deepEqual(got, want, query);
+    }
+  });
+
+  it('each row carries its thread: the lowest archive id of its conversation', () => {
+    const rows = archive.search(parseQuery(''));
+    const want = expectedThreadNumbers(corpus, new Map(rows.map((r) => [r.messageId as string, r.id])));
+    for (const row of rows) assert.equal(row.thread, want.get(row.messageId as string), row.messageId ?? '');
+    assert.ok(new Set(rows.map((r) => r.thread)).size < rows.length, 'some threads have several messages');
+  });
+
+  it('the corpus has conversations that merge late, lost parents and replies before parents', () => {
+    const arrival = threadArrival(corpus);
+    assert.ok(arrival.childBeforeParent >= 10, JSON.stringify(arrival));
+    assert.ok(arrival.sharedLostParents >= 3, JSON.stringify(arrival));
+    assert.ok(arrival.merges >= 3, JSON.stringify(arrival));
+    const sizes = conversationList(corpus).map((g) => g.length);
+    assert.ok((sizes[0] ?? 0) >= 8 && sizes.includes(1), JSON.stringify(sizes.slice(0, 10)));
+    for (const query of threadQueries(corpus).slice(0, 3)) {
+      const n = expected(query).length;
+      assert.ok(n > 1 && n < corpus.length, `${query}: ${n}`);
+    }
+  });
+
   it('the answers are not trivial: operators select proper, non-empty subsets', () => {
     for (const query of [
       'café',
@@ -154,6 +207,65 @@ describe('SqliteArchive', () => {
       [m.messageId],
     );
     assert.deepEqual(rows[0]?.accounts, [m.account, 'elsewhere'].sort());
+  });
+});
+
+describe('SqliteArchive threads', () => {
+  it('numbers threads at ingest: late parents, lost parents, merges, thread: by id and Message-ID', async () => {
+    const archive = SqliteArchive.open(':memory:');
+    try {
+      await checkThreadScenario(archive);
+    } finally {
+      archive.close();
+    }
+  });
+
+  it('migrating a version 1 archive threads the messages it holds', async () => {
+    const dir = fs.mkdtempSync(join(tmpdir(), 'pop3kit-archive-v1-'));
+    const file = join(dir, 'archive.db');
+    try {
+      const archive = SqliteArchive.open(file);
+      for (const m of corpus) await archive.ingest(m.account, m.uid, m.raw);
+      archive.close();
+      // Back to what version 1 had: no thread column, no thread_ids.
+      const db = new Database(file);
+      db.exec(`
+        DROP INDEX messages_thread;
+        DROP INDEX thread_ids_thread;
+        ALTER TABLE messages DROP COLUMN thread;
+        DROP TABLE thread_ids;
+        UPDATE schema_version SET version = 1;
+      `);
+      db.close();
+
+      const migrated = SqliteArchive.open(file);
+      try {
+        assert.equal(migrated.schemaVersion, SCHEMA_VERSION);
+        const rows = migrated.search(parseQuery(''));
+        assert.equal(rows.length, corpus.length);
+        const idOf = new Map(rows.map((r) => [r.messageId as string, r.id]));
+        const archiveIds = new Map(rows.map((r) => [r.id, r.messageId as string]));
+        const want = expectedThreadNumbers(corpus, idOf);
+        for (const row of rows) assert.equal(row.thread, want.get(row.messageId as string));
+        for (const query of [...threadQueries(corpus), ...threadIdQueries(corpus, idOf)]) {
+          const got = migrated.search(parseQuery(query)).map((r) => r.messageId);
+          assert.deepEqual(got, expectedIn(corpus, query, archiveIds), query);
+        }
+        // New mail after the migration threads into what the backfill built.
+        const reply = Buffer.from(
+          `From: x@example.org\r\nSubject: late\r\nMessage-ID: <late@example.org>\r\nIn-Reply-To: ${corpus[0]?.messageId}\r\n\r\nlate\r\n`,
+        );
+        const late = await migrated.ingest('work', 'late', reply);
+        const lateRow = migrated
+          .search(parseQuery('thread:<late@example.org>'))
+          .find((r) => r.id === late.id);
+        assert.equal(lateRow?.thread, want.get(corpus[0]?.messageId as string));
+      } finally {
+        migrated.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

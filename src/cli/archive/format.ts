@@ -13,6 +13,7 @@ export function searchJson(row: SearchRow): string {
     account: row.account,
     accounts: row.accounts,
     hasAttachment: row.hasAttachment,
+    thread: row.thread,
   });
 }
 
