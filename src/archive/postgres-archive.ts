@@ -19,13 +19,11 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Archive, ArchiveStats } from './archive.js';
 import { type ParsedMessage, parseMessage } from './parse.js';
-import { openPool } from './pg-pool.js';
+import { inTransaction, type Migration, migrate, openPool } from './pg-database.js';
 import type { Query, QueryTerm } from './query.js';
 import type { IngestResult, SearchRow, ShownMessage } from './sqlite-archive.js';
 import { compressRaw, decompressRaw, formatAddresses } from './stored-form.js';
 import { computeThreads, threadKeys } from './threads.js';
-
-type Migration = string | ((client: pg.PoolClient) => Promise<void>);
 
 /** Rows written per statement by a migration's backfill. */
 const BACKFILL_BATCH = 10_000;
@@ -292,41 +290,20 @@ export class PostgresArchive implements Archive {
   }
 
   async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
+      return await inTransaction(this.#pool, work);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
       if (error instanceof Rollback) return error.value as T;
       throw error;
-    } finally {
-      client.release();
     }
   }
 
   async #migrate(): Promise<void> {
-    await this.#transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await client.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-      const row = (await client.query('SELECT version FROM schema_version')).rows[0] as
-        | { version: number }
-        | undefined;
-      let version = row?.version ?? 0;
-      if (!row) await client.query('INSERT INTO schema_version (version) VALUES (0)');
-      if (version > MIGRATIONS.length) {
-        throw new Error(
-          `archive schema version ${version} is newer than this pop3kit (${MIGRATIONS.length})`,
-        );
-      }
-      for (; version < MIGRATIONS.length; version++) {
-        const migration = MIGRATIONS[version] as Migration;
-        if (typeof migration === 'string') await client.query(migration);
-        else await migration(client);
-      }
-      await client.query('UPDATE schema_version SET version = $1', [version]);
+    await migrate(this.#pool, {
+      name: 'archive',
+      versionTable: 'schema_version',
+      lock: MIGRATION_LOCK,
+      migrations: MIGRATIONS,
     });
   }
 

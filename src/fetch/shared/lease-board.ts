@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { openPool } from '../../archive/pg-pool.js';
+import { inTransaction, migrate, openPool } from '../../archive/pg-database.js';
 import type { MessageStatus, StateRow } from '../state-store.js';
 
 const MIGRATIONS: readonly string[] = [
@@ -71,7 +71,12 @@ export class LeaseBoard {
     const pool = openPool(url, { max: 2, connectionTimeoutMillis: 15_000 });
     const board = new LeaseBoard(pool, owner);
     try {
-      await board.#migrate();
+      await migrate(pool, {
+        name: 'worker',
+        versionTable: 'fetch_schema_version',
+        lock: MIGRATION_LOCK,
+        migrations: MIGRATIONS,
+      });
       await pool.query(
         'INSERT INTO fetch_accounts (account) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING',
         [accounts],
@@ -81,30 +86,6 @@ export class LeaseBoard {
       throw error;
     }
     return board;
-  }
-
-  async #migrate(): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await client.query('CREATE TABLE IF NOT EXISTS fetch_schema_version (version INTEGER NOT NULL)');
-      const row = (await client.query('SELECT version FROM fetch_schema_version')).rows[0] as
-        | { version: number }
-        | undefined;
-      let version = row?.version ?? 0;
-      if (!row) await client.query('INSERT INTO fetch_schema_version (version) VALUES (0)');
-      if (version > MIGRATIONS.length)
-        throw new Error(`worker schema version ${version} is newer than this pop3kit (${MIGRATIONS.length})`);
-      for (; version < MIGRATIONS.length; version++) await client.query(MIGRATIONS[version]!);
-      await client.query('UPDATE fetch_schema_version SET version = $1', [version]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 
   /** The database's clock: leases and rounds are measured by it alone, never by a worker's. */
@@ -199,17 +180,13 @@ export class LeaseBoard {
     lease: Lease,
     outcome: { state: readonly StateRow[] | undefined; error: string | undefined; nextPollMs: number },
   ): Promise<boolean> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    // A lease taken over (another token) ends the transaction early: nothing written.
+    return inTransaction(this.#pool, async (client) => {
       const held = await client.query(
         'SELECT 1 FROM fetch_accounts WHERE account = $1 AND token = $2 FOR UPDATE',
         [lease.account, lease.token],
       );
-      if (held.rowCount !== 1) {
-        await client.query('ROLLBACK');
-        return false;
-      }
+      if (held.rowCount !== 1) return false;
       if (outcome.state !== undefined) {
         const s = outcome.state;
         await client.query('DELETE FROM fetch_state WHERE account = $1', [lease.account]);
@@ -235,14 +212,8 @@ export class LeaseBoard {
          WHERE account = $1`,
         [lease.account, outcome.error ?? null, outcome.nextPollMs],
       );
-      await client.query('COMMIT');
       return true;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async close(): Promise<void> {
