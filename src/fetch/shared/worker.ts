@@ -138,7 +138,10 @@ export async function runSharedWorker<T>(
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs ?? 1, names.length)) }, loop));
+    // Settled, not all: a loop that fails must not close the board under the others' fetches.
+    const loops = Array.from({ length: Math.max(1, Math.min(options.jobs ?? 1, names.length)) }, loop);
+    const failed = (await Promise.allSettled(loops)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
     await board.close().catch(() => {});
   }
