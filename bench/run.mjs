@@ -3,16 +3,17 @@
 // on 127.0.0.1, each run a separate process, timed whole (median of the runs). See
 // docs/performance.md for what it measures and the latest results.
 //
-//   node bench/run.mjs [--quick] [--runs N] [--only small,big,...] [--clients pop3kit,raw,...]
+//   node bench/run.mjs [--quick] [--runs N] [--only small,big,...,archive] [--clients pop3kit,raw,...]
 //                      [--transports plain,tls] [--window N] [--windows 50,200,...]
-//                      [--alt-dist DIR] [--json FILE] [--keep]
+//                      [--alt-dist DIR] [--json FILE] [--keep] [--skip-archive]
 // A client may be a pop3kit variant: pop3kit@N (window N), pop3kit:streams (retrManyStreams to
 // files), pop3kit:stream (retrStream each to a file), pop3kit+alt (the build in --alt-dist, to
 // measure a change before/after); --windows adds pop3kit@N for each N. The retriever runs on
 // `small` only: fetch:maildir and fetch:mbox (fetchAccount into a fresh Maildir / mbox and
 // state file on the real disk, fsyncs included), compared with pop3kit (retrMany) in a table of
 // its own; fetch:maildir@T sets UV_THREADPOOL_SIZE=T in the client, fetch:maildir+alt uses
-// --alt-dist.
+// --alt-dist. Then the archive bench (bench/archive.mjs, 5,000 messages with --quick) runs in a
+// process of its own: `--only archive` runs it alone; any other --only, or --skip-archive, not.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -70,6 +71,7 @@ const { values: args } = parseArgs({
     'alt-dist': { type: 'string' },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'skip-archive': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -88,6 +90,19 @@ const onlyNames = args.only?.split(',');
 const scenarios = SCENARIOS.filter((s) =>
   onlyNames ? onlyNames.includes(s.name) : !(args.quick && s.name === 'huge'),
 );
+const archiveWanted = !args['skip-archive'] && (!onlyNames || onlyNames.includes('archive'));
+/** bench/archive.mjs in its own process, after everything else has stopped. */
+function runArchiveBench() {
+  const archiveArgs = [join(here, 'archive.mjs'), ...(args.quick ? ['--quick'] : [])];
+  if (args.json) archiveArgs.push('--json', args.json.replace(/(\.json)?$/, '-archive.json'));
+  console.log('');
+  const result = spawnSync(process.execPath, archiveArgs, { stdio: 'inherit' });
+  if (result.status !== 0) process.exitCode = 1;
+}
+if (scenarios.length === 0 && archiveWanted) {
+  runArchiveBench();
+  process.exit();
+}
 const wantedClients = [
   ...(args.clients?.split(',') ?? ALL_CLIENTS),
   ...(args.windows?.split(',').map((w) => `pop3kit@${w}`) ?? []),
@@ -112,7 +127,8 @@ const harness = await loadHarness();
 const skip = harness.dovecotSkipReason();
 if (skip) {
   console.log(`bench skipped: ${skip}`);
-  process.exit(0);
+  if (archiveWanted) runArchiveBench();
+  process.exit();
 }
 const missing = [];
 if (!mpopVersion) missing.push('mpop (apt-get install mpop)');
@@ -519,3 +535,4 @@ try {
 } finally {
   await cleanup();
 }
+if (archiveWanted) runArchiveBench();
