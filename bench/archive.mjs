@@ -134,9 +134,14 @@ function fileBytes(path) {
   return fs.existsSync(path) ? fs.statSync(path).size : 0;
 }
 
+/** Messages per ingestMany call: the retriever's delivery batch (src/fetch/delivery-sink.ts). */
+const BATCH = 250;
+
 /**
- * Ingests every message through `archive.ingest` (`concurrency` at a time; 1 is what the
- * retriever does) and closes the archive; timed from the first ingest to the end of close().
+ * Ingests every message as the retriever does, through `archive.ingestMany` in batches of
+ * consecutive messages of one account, up to BATCH (`concurrency` batches at a time; 1 is
+ * what the retriever does), and closes the archive; timed from the first ingest to the end of
+ * close().
  */
 async function ingestAll(label, archive, messages, concurrency = 1) {
   const cpu = process.cpuUsage();
@@ -146,10 +151,18 @@ async function ingestAll(label, archive, messages, concurrency = 1) {
   const step = Math.max(1000, Math.ceil(messages.length / 5));
   const worker = async () => {
     while (next < messages.length) {
-      const m = messages[next++];
-      const result = await archive.ingest(m.account, m.uid, m.raw);
-      if (!result.added) throw new Error(`${label}: ${m.uid} was not added`);
-      if (++done % step === 0 && done < messages.length) {
+      const batch = [messages[next++]];
+      while (next < messages.length && batch.length < BATCH && messages[next].account === batch[0].account)
+        batch.push(messages[next++]);
+      const results = await archive.ingestMany(
+        batch[0].account,
+        batch.map((m) => ({ uid: m.uid, raw: m.raw })),
+      );
+      for (const [i, result] of results.entries())
+        if (!result.added) throw new Error(`${label}: ${batch[i].uid} was not added`);
+      const before = done;
+      done += batch.length;
+      if (Math.floor(done / step) > Math.floor(before / step) && done < messages.length) {
         const rate = done / ((performance.now() - started) / 1000);
         console.log(`  ${label}: ${done}/${messages.length} (${rate.toFixed(0)} msg/s so far)`);
       }

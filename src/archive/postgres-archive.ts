@@ -345,6 +345,13 @@ export class PostgresArchive implements Archive {
     await this.#pool.end();
   }
 
+  /** Archives messages one transaction each (see ingest): a crash keeps what committed. */
+  async ingestMany(account: string, items: readonly { uid: string; raw: Buffer }[]): Promise<IngestResult[]> {
+    const results: IngestResult[] = [];
+    for (const { uid, raw } of items) results.push(await this.ingest(account, uid, raw));
+    return results;
+  }
+
   /**
    * Archives one message. Idempotent by (account, uid), and the bytes are stored once per
    * content hash, also when other connections ingest the same message at the same time;
@@ -400,7 +407,7 @@ export class PostgresArchive implements Archive {
     raw: Buffer,
     parsed: ParsedMessage,
   ): Promise<number | undefined> {
-    const stored = compressRaw(raw);
+    const stored = await compressRaw(raw);
     await client.query(
       `INSERT INTO blobs (hash, size, compression, data) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING`,
       [hash, raw.length, stored.compression, stored.data],

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import type { Archive } from './archive.js';
 import { type ParsedMessage, parseMessage } from './parse.js';
 import type { Query, QueryTerm } from './query.js';
-import { compressRaw, decompressRaw, formatAddresses } from './stored-form.js';
+import { compressRaw, decompressRaw, formatAddresses, type StoredBytes } from './stored-form.js';
 import { computeThreads, threadKeys } from './threads.js';
 
 /** Versioned migrations: index i brings the schema from version i to i + 1. Each runs inside
@@ -101,6 +101,18 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** A message of an ingestMany batch, ready for the transaction: content null when the
+ * archive already had it (by (account, uid) or by hash) before the batch began. */
+interface Prepared {
+  readonly uid: string;
+  readonly hash: string;
+  readonly content: {
+    readonly size: number;
+    readonly parsed: ParsedMessage;
+    readonly stored: StoredBytes;
+  } | null;
+}
 
 export interface IngestResult {
   readonly id: number;
@@ -245,11 +257,11 @@ export class SqliteArchive implements Archive {
   #migrate(): void {
     this.#db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
     const run = this.#db.transaction(() => {
-      const row = this.#db.prepare('SELECT version FROM schema_version').get() as
+      const row = this.#prepare('SELECT version FROM schema_version').get() as
         | { version: number }
         | undefined;
       let version = row?.version ?? 0;
-      if (!row) this.#db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
+      if (!row) this.#prepare('INSERT INTO schema_version (version) VALUES (0)').run();
       if (version > MIGRATIONS.length) {
         throw new Error(
           `archive schema version ${version} is newer than this pop3kit (${MIGRATIONS.length})`,
@@ -260,14 +272,14 @@ export class SqliteArchive implements Archive {
         if (typeof migration === 'string') this.#db.exec(migration);
         else migration(this.#db);
       }
-      this.#db.prepare('UPDATE schema_version SET version = ?').run(version);
+      this.#prepare('UPDATE schema_version SET version = ?').run(version);
     });
     run.immediate();
   }
 
   /** The schema version stored in the database. */
   get schemaVersion(): number {
-    return (this.#db.prepare('SELECT version FROM schema_version').get() as { version: number }).version;
+    return (this.#prepare('SELECT version FROM schema_version').get() as { version: number }).version;
   }
 
   /** Journal mode as SQLite reports it ('wal' for a file database). */
@@ -279,83 +291,124 @@ export class SqliteArchive implements Archive {
     this.#db.close();
   }
 
+  /** Statements are prepared once per archive: preparing one costs about as much as running
+   * it (0.12 ms a message of the 50,000-message ingest went to it, profiled). */
+  readonly #statements = new Map<string, Database.Statement>();
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   /**
    * Archives one message. Idempotent by (account, uid), and the bytes are stored once per
    * content hash; everything is written in one transaction, so a caller may record the
    * message as delivered once this returns.
    */
   async ingest(account: string, uid: string, raw: Buffer): Promise<IngestResult> {
-    const existing = this.#db
-      .prepare('SELECT message FROM locations WHERE account = ? AND uid = ?')
-      .get(account, uid) as { message: number } | undefined;
-    if (existing) return { id: existing.message, added: false, newContent: false };
-    const hash = createHash('sha256').update(raw).digest('hex');
-    const known = this.#db.prepare('SELECT id FROM messages WHERE hash = ?').get(hash) as
-      | { id: number }
-      | undefined;
-    const parsed = known ? null : await parseMessage(raw);
-    const write = this.#db.transaction((): IngestResult => {
-      const again = this.#db
-        .prepare('SELECT message FROM locations WHERE account = ? AND uid = ?')
-        .get(account, uid) as { message: number } | undefined;
-      if (again) return { id: again.message, added: false, newContent: false };
-      let id = (
-        this.#db.prepare('SELECT id FROM messages WHERE hash = ?').get(hash) as { id: number } | undefined
-      )?.id;
-      const newContent = id === undefined;
-      if (id === undefined) id = this.#insertMessage(hash, raw, parsed ?? null);
-      this.#db
-        .prepare('INSERT INTO locations (account, uid, message, archived_at) VALUES (?, ?, ?, ?)')
-        .run(account, uid, id, Date.now());
-      return { id, added: true, newContent };
+    const [result] = await this.ingestMany(account, [{ uid, raw }]);
+    return result!;
+  }
+
+  /**
+   * Archives messages of one account in one transaction: all or none are archived when this
+   * settles. A commit per message made a new FTS5 segment, a WAL append and an fsync each:
+   * 1.8 of 3.4 ms a message in the 50,000-message ingest (profiled); the retriever hands over
+   * its delivery batches (250 messages or 8 MiB) whole.
+   */
+  async ingestMany(account: string, items: readonly { uid: string; raw: Buffer }[]): Promise<IngestResult[]> {
+    // Parsing (postal-mime) and compression are asynchronous, so they happen before the
+    // synchronous transaction; the batch's compressions start first, on the thread pool, and
+    // run while the messages are parsed here.
+    const checked = items.map(({ uid, raw }) => {
+      const hash = createHash('sha256').update(raw).digest('hex');
+      const seen =
+        this.#prepare('SELECT 1 FROM locations WHERE account = ? AND uid = ?').get(account, uid) !==
+          undefined || this.#prepare('SELECT 1 FROM messages WHERE hash = ?').get(hash) !== undefined;
+      return { uid, raw, hash, stored: seen ? undefined : compressRaw(raw) };
     });
+    // A compression that fails must not go unhandled while an earlier parse is awaited.
+    for (const c of checked) c.stored?.catch(() => {});
+    const prepared: Prepared[] = [];
+    for (const { uid, raw, hash, stored } of checked)
+      prepared.push({
+        uid,
+        hash,
+        content:
+          stored === undefined
+            ? null
+            : { size: raw.length, parsed: await parseMessage(raw), stored: await stored },
+      });
+    const write = this.#db.transaction((): IngestResult[] =>
+      prepared.map(({ uid, hash, content }) => {
+        const again = this.#prepare('SELECT message FROM locations WHERE account = ? AND uid = ?').get(
+          account,
+          uid,
+        ) as { message: number } | undefined;
+        if (again) return { id: again.message, added: false, newContent: false };
+        let id = (
+          this.#prepare('SELECT id FROM messages WHERE hash = ?').get(hash) as { id: number } | undefined
+        )?.id;
+        const newContent = id === undefined;
+        if (id === undefined) id = this.#insertMessage(hash, content);
+        this.#prepare('INSERT INTO locations (account, uid, message, archived_at) VALUES (?, ?, ?, ?)').run(
+          account,
+          uid,
+          id,
+          Date.now(),
+        );
+        return { id, added: true, newContent };
+      }),
+    );
     return write.immediate();
   }
 
-  #insertMessage(hash: string, raw: Buffer, parsed: ParsedMessage | null): number {
-    if (!parsed) throw new Error('message content changed between parse and write');
-    const stored = compressRaw(raw);
-    this.#db
-      .prepare('INSERT OR IGNORE INTO blobs (hash, size, compression, data) VALUES (?, ?, ?, ?)')
-      .run(hash, raw.length, stored.compression, stored.data);
-    const info = this.#db
-      .prepare(
-        `INSERT INTO messages (hash, parse_error, from_json, to_json, cc_json, subject, date, message_id,
+  #insertMessage(hash: string, content: Prepared['content']): number {
+    if (!content) throw new Error('message content changed between parse and write');
+    const { parsed, stored } = content;
+    this.#prepare('INSERT OR IGNORE INTO blobs (hash, size, compression, data) VALUES (?, ?, ?, ?)').run(
+      hash,
+      content.size,
+      stored.compression,
+      stored.data,
+    );
+    const info = this.#prepare(
+      `INSERT INTO messages (hash, parse_error, from_json, to_json, cc_json, subject, date, message_id,
            in_reply_to, references_json, body, attachment_count)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        hash,
-        parsed.parseError,
-        JSON.stringify(parsed.from),
-        JSON.stringify(parsed.to),
-        JSON.stringify(parsed.cc),
-        parsed.subject,
-        parsed.date,
-        parsed.messageId,
-        parsed.inReplyTo,
-        JSON.stringify(parsed.references),
-        parsed.text,
-        parsed.attachments.length,
-      );
+    ).run(
+      hash,
+      parsed.parseError,
+      JSON.stringify(parsed.from),
+      JSON.stringify(parsed.to),
+      JSON.stringify(parsed.cc),
+      parsed.subject,
+      parsed.date,
+      parsed.messageId,
+      parsed.inReplyTo,
+      JSON.stringify(parsed.references),
+      parsed.text,
+      parsed.attachments.length,
+    );
     const id = Number(info.lastInsertRowid);
-    const addAttachment = this.#db.prepare(
+    const addAttachment = this.#prepare(
       'INSERT INTO attachments (message, position, name, type, size, sha256) VALUES (?, ?, ?, ?, ?, ?)',
     );
     for (const [position, a] of parsed.attachments.entries())
       addAttachment.run(id, position, a.name, a.type, a.size, a.sha256);
-    this.#db
-      .prepare(
-        'INSERT INTO messages_fts (rowid, subject, from_text, to_text, body, attachment_names) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        id,
-        parsed.subject,
-        formatAddresses(parsed.from),
-        formatAddresses([...parsed.to, ...parsed.cc]),
-        parsed.text,
-        parsed.attachments.map((a) => a.name ?? '').join(' '),
-      );
+    this.#prepare(
+      'INSERT INTO messages_fts (rowid, subject, from_text, to_text, body, attachment_names) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(
+      id,
+      parsed.subject,
+      formatAddresses(parsed.from),
+      formatAddresses([...parsed.to, ...parsed.cc]),
+      parsed.text,
+      parsed.attachments.map((a) => a.name ?? '').join(' '),
+    );
     this.#joinThread(id, threadKeys(parsed));
     return id;
   }
@@ -366,7 +419,7 @@ export class SqliteArchive implements Archive {
    * seen before are recorded. Runs in the ingest transaction.
    */
   #joinThread(id: number, keys: readonly string[]): void {
-    const find = this.#db.prepare('SELECT thread FROM thread_ids WHERE msgid = ?');
+    const find = this.#prepare('SELECT thread FROM thread_ids WHERE msgid = ?');
     const found = new Set<number>();
     for (const key of keys) {
       const row = find.get(key) as { thread: number } | undefined;
@@ -375,12 +428,12 @@ export class SqliteArchive implements Archive {
     const thread = Math.min(id, ...found);
     for (const other of found) {
       if (other === thread) continue;
-      this.#db.prepare('UPDATE messages SET thread = ? WHERE thread = ?').run(thread, other);
-      this.#db.prepare('UPDATE thread_ids SET thread = ? WHERE thread = ?').run(thread, other);
+      this.#prepare('UPDATE messages SET thread = ? WHERE thread = ?').run(thread, other);
+      this.#prepare('UPDATE thread_ids SET thread = ? WHERE thread = ?').run(thread, other);
     }
-    const addKey = this.#db.prepare('INSERT OR IGNORE INTO thread_ids (msgid, thread) VALUES (?, ?)');
+    const addKey = this.#prepare('INSERT OR IGNORE INTO thread_ids (msgid, thread) VALUES (?, ?)');
     for (const key of keys) addKey.run(key, thread);
-    this.#db.prepare('UPDATE messages SET thread = ? WHERE id = ?').run(thread, id);
+    this.#prepare('UPDATE messages SET thread = ? WHERE id = ?').run(thread, id);
   }
 
   /** Messages matching every term of `query`, newest first (undated last). */
@@ -390,16 +443,14 @@ export class SqliteArchive implements Archive {
     const where = conditions.length > 0 ? `WHERE ${conditions.map((c) => c.sql).join(' AND ')}` : '';
     const params = conditions.flatMap((c) => c.params);
     const limit = options.limit ?? -1;
-    const rows = this.#db
-      .prepare(
-        `SELECT m.id, m.message_id, m.date, m.from_json, m.subject, m.attachment_count, m.thread,
+    const rows = this.#prepare(
+      `SELECT m.id, m.message_id, m.date, m.from_json, m.subject, m.attachment_count, m.thread,
            (SELECT group_concat(account, char(10)) FROM
               (SELECT DISTINCT account FROM locations l WHERE l.message = m.id ORDER BY account)) AS accounts
          FROM messages m ${where}
          ORDER BY m.date IS NULL, m.date DESC, m.id DESC
          LIMIT ?`,
-      )
-      .all(...params, limit) as {
+    ).all(...params, limit) as {
       id: number;
       message_id: string | null;
       date: number | null;
@@ -427,16 +478,16 @@ export class SqliteArchive implements Archive {
 
   /** The stored view of one message, or undefined when there is no such id. */
   show(id: number): ShownMessage | undefined {
-    const m = this.#db
-      .prepare('SELECT m.*, b.size FROM messages m JOIN blobs b ON b.hash = m.hash WHERE m.id = ?')
-      .get(id) as Record<string, unknown> | undefined;
+    const m = this.#prepare(
+      'SELECT m.*, b.size FROM messages m JOIN blobs b ON b.hash = m.hash WHERE m.id = ?',
+    ).get(id) as Record<string, unknown> | undefined;
     if (!m) return undefined;
-    const attachments = this.#db
-      .prepare('SELECT name, type, size, sha256 FROM attachments WHERE message = ? ORDER BY position')
-      .all(id) as { name: string | null; type: string; size: number; sha256: string }[];
-    const locations = this.#db
-      .prepare('SELECT account, uid FROM locations WHERE message = ? ORDER BY account, uid')
-      .all(id) as { account: string; uid: string }[];
+    const attachments = this.#prepare(
+      'SELECT name, type, size, sha256 FROM attachments WHERE message = ? ORDER BY position',
+    ).all(id) as { name: string | null; type: string; size: number; sha256: string }[];
+    const locations = this.#prepare(
+      'SELECT account, uid FROM locations WHERE message = ? ORDER BY account, uid',
+    ).all(id) as { account: string; uid: string }[];
     return {
       id,
       hash: m.hash as string,
@@ -458,16 +509,16 @@ export class SqliteArchive implements Archive {
 
   /** The exact bytes of one message, or undefined when there is no such id. */
   raw(id: number): Buffer | undefined {
-    const row = this.#db
-      .prepare('SELECT b.compression, b.data FROM messages m JOIN blobs b ON b.hash = m.hash WHERE m.id = ?')
-      .get(id) as { compression: string; data: Buffer } | undefined;
+    const row = this.#prepare(
+      'SELECT b.compression, b.data FROM messages m JOIN blobs b ON b.hash = m.hash WHERE m.id = ?',
+    ).get(id) as { compression: string; data: Buffer } | undefined;
     if (!row) return undefined;
     return decompressRaw(row.compression, row.data);
   }
 
   /** Counts for tests and reports: messages, locations, blobs, compressed and raw bytes. */
   stats(): { messages: number; locations: number; blobs: number; rawBytes: number; storedBytes: number } {
-    const c = (sql: string) => (this.#db.prepare(sql).get() as { n: number | null }).n ?? 0;
+    const c = (sql: string) => (this.#prepare(sql).get() as { n: number | null }).n ?? 0;
     return {
       messages: c('SELECT count(*) AS n FROM messages'),
       locations: c('SELECT count(*) AS n FROM locations'),

@@ -3,15 +3,25 @@
  * drift: raw bytes brotli-compressed (quality 5, text mode: measured smaller and faster than
  * gzip-6 on mail), with the compression named per blob so older gzip blobs still read.
  */
-import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
+
+const brotli = promisify(brotliCompress);
 
 const BROTLI = {
   params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT },
 };
 
-/** The stored form of a message's raw bytes. */
-export function compressRaw(raw: Buffer): { readonly compression: 'br'; readonly data: Buffer } {
-  return { compression: 'br', data: brotliCompressSync(raw, BROTLI) };
+export interface StoredBytes {
+  readonly compression: 'br';
+  readonly data: Buffer;
+}
+
+/** The stored form of a message's raw bytes. Compressed on libuv's thread pool: brotli was
+ * 0.34 of 0.95 ms of main-thread CPU per message in the SQLite ingest (profiled), and now
+ * runs beside MIME parsing instead of after it. */
+export async function compressRaw(raw: Buffer): Promise<StoredBytes> {
+  return { compression: 'br', data: await brotli(raw, BROTLI) };
 }
 
 /** The raw bytes back from a stored blob. */

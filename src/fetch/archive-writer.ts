@@ -1,7 +1,8 @@
 /**
  * Delivery into the archive (src/archive: SQLite, or PostgreSQL), exactly once across crashes:
  *   1. record pending {path, account, store} (for PostgreSQL `path` is the connection URL)
- *   2. ingest each message: one archive transaction each, idempotent by (account, uid)
+ *   2. ingest the batch: SQLite in one transaction, PostgreSQL one per message; idempotent by
+ *      (account, uid)
  *   3. close the archive (SQLite: the last connection checkpoints the WAL, with fsync;
  *      PostgreSQL: every transaction has committed when ingest() returned; the pool is ended)
  *   4. record delivered
@@ -68,20 +69,28 @@ export class ArchiveWriter implements Writer {
       await closeQuietly(archive);
       throw error;
     }
-    const delivered: Delivered[] = [];
+    let delivered: Delivered[];
     try {
-      for (const message of messages) {
-        // Resolves once the message's transaction has committed (SQLite and PostgreSQL alike).
-        const { id } = await archive.ingest(this.#account, message.uid, message.data);
-        delivered.push({ uid: message.uid, location: archiveLocation(this.#path, id, this.#store) });
-      }
+      // Resolves once every message has committed (SQLite: the batch in one transaction).
+      const results = await archive.ingestMany(
+        this.#account,
+        messages.map((m) => ({ uid: m.uid, raw: m.data })),
+      );
+      delivered = messages.map((m, i) => ({
+        uid: m.uid,
+        location: archiveLocation(this.#path, results[i]!.id, this.#store),
+      }));
     } catch (error) {
       await closeQuietly(archive);
-      const rest = messages.slice(delivered.length).map((m) => m.uid);
+      // None is recorded as delivered; any that did commit (PostgreSQL) are found in the
+      // archive next run, or fetched again and ingested without effect.
       throw deliveryError(
         error,
         `archiving into ${this.#name} failed`,
-        this.#settleAfterFailure(delivered, rest),
+        this.#settleAfterFailure(
+          [],
+          messages.map((m) => m.uid),
+        ),
       );
     }
     try {
