@@ -1,5 +1,6 @@
 // The SQLite archive (better-sqlite3, WAL, FTS5). Raw bytes are kept once per SHA-256 of
-// the content, brotli-compressed (stored-form.ts); each (account, uid) points at one message. Search takes the AST of query.ts, newest first.
+// the content, brotli-compressed (stored-form.ts); each (account, uid) points at one message.
+// Search takes the AST of query.ts, newest first.
 // Threads are numbered at ingest (threads.ts): `thread:` is an indexed lookup, never a walk.
 
 import { createHash } from 'node:crypto';
