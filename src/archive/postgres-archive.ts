@@ -23,7 +23,7 @@ import { inTransaction, type Migration, migrate, openPool } from './pg-database.
 import type { Query, QueryTerm } from './query.js';
 import type { IngestResult, SearchRow, ShownMessage } from './sqlite-archive.js';
 import { compressRaw, decompressRaw, formatAddresses } from './stored-form.js';
-import { computeThreads, threadKeys } from './threads.js';
+import { type ThreadRow, threadKeys, threadsOfRows } from './threads.js';
 
 /** Rows written per statement by a migration's backfill. */
 const BACKFILL_BATCH = 10_000;
@@ -89,16 +89,7 @@ const MIGRATIONS: readonly Migration[] = [
     const { rows } = await client.query(
       'SELECT id, message_id, in_reply_to, references_json FROM messages ORDER BY id',
     );
-    const { messageThread, keyThread } = computeThreads(
-      rows.map((r) => ({
-        id: r.id as number,
-        keys: threadKeys({
-          messageId: r.message_id as string | null,
-          inReplyTo: r.in_reply_to as string | null,
-          references: JSON.parse(r.references_json as string) as string[],
-        }),
-      })),
-    );
+    const { messageThread, keyThread } = threadsOfRows(rows as ThreadRow[]);
     const messages = [...messageThread];
     for (let i = 0; i < messages.length; i += BACKFILL_BATCH) {
       const batch = messages.slice(i, i + BACKFILL_BATCH);

@@ -9,7 +9,7 @@ import type { Archive } from './archive.js';
 import { type ParsedMessage, parseMessage } from './parse.js';
 import type { Query, QueryTerm } from './query.js';
 import { compressRaw, decompressRaw, formatAddresses, type StoredBytes } from './stored-form.js';
-import { computeThreads, threadKeys } from './threads.js';
+import { type ThreadRow, threadKeys, threadsOfRows } from './threads.js';
 
 /** Versioned migrations: index i brings the schema from version i to i + 1. Each runs inside
  * the transaction that records the new version; SQL, or a function for what SQL cannot do. */
@@ -73,22 +73,8 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
     `);
     const rows = db
       .prepare('SELECT id, message_id, in_reply_to, references_json FROM messages ORDER BY id')
-      .all() as {
-      id: number;
-      message_id: string | null;
-      in_reply_to: string | null;
-      references_json: string;
-    }[];
-    const { messageThread, keyThread } = computeThreads(
-      rows.map((r) => ({
-        id: r.id,
-        keys: threadKeys({
-          messageId: r.message_id,
-          inReplyTo: r.in_reply_to,
-          references: JSON.parse(r.references_json) as string[],
-        }),
-      })),
-    );
+      .all() as ThreadRow[];
+    const { messageThread, keyThread } = threadsOfRows(rows);
     const setThread = db.prepare('UPDATE messages SET thread = ? WHERE id = ?');
     for (const [id, thread] of messageThread) setThread.run(thread, id);
     const addKey = db.prepare('INSERT INTO thread_ids (msgid, thread) VALUES (?, ?)');

@@ -90,3 +90,25 @@ export function computeThreads(
   }
   return { messageThread, keyThread };
 }
+
+/** A stored message's row as both stores keep it (references as JSON). */
+export interface ThreadRow {
+  readonly id: number;
+  readonly message_id: string | null;
+  readonly in_reply_to: string | null;
+  readonly references_json: string;
+}
+
+/** computeThreads over stored rows: what each store's threading migration backfills. */
+export function threadsOfRows(rows: readonly ThreadRow[]): ReturnType<typeof computeThreads> {
+  return computeThreads(
+    rows.map((r) => ({
+      id: r.id,
+      keys: threadKeys({
+        messageId: r.message_id,
+        inReplyTo: r.in_reply_to,
+        references: JSON.parse(r.references_json) as string[],
+      }),
+    })),
+  );
+}
