@@ -7,21 +7,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseMboxrd } from '../../src/fetch/mboxrd.js';
 import { toLf } from '../../src/protocol/line-ends.js';
-import { jsonLines, runCli, startServer, TempDir, type TestServer } from './helpers.js';
+import { ARCHIVE_MAIL, jsonLines, runCli, startServer, TempDir, type TestServer } from './helpers.js';
 
-const REPORT =
-  'From: Ada Lovelace <ada@example.org>\r\nTo: Demo <demo@example.net>\r\nSubject: Quarterly report\r\n' +
-  'Date: Fri, 1 Mar 2024 10:00:00 +0000\r\nMessage-ID: <report@example.org>\r\nMIME-Version: 1.0\r\n' +
-  'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n' +
-  'The figures are attached.\r\n--b1\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename="q1.csv"\r\n\r\n' +
-  'a,b\r\n1,2\r\n--b1--\r\n';
-const LUNCH =
-  'From: Bob <bob@example.org>\r\nTo: Demo <demo@example.net>\r\nSubject: Lunch?\r\n' +
-  'Date: Sat, 2 Mar 2024 12:00:00 +0000\r\nMessage-ID: <lunch@example.org>\r\n\r\nNoon at the usual place.\r\n';
-const OLD =
-  'From: Ada Lovelace <ada@example.org>\r\nTo: Demo <demo@example.net>\r\nSubject: Notes on the engine\r\n' +
-  'Date: Thu, 1 Feb 2024 09:00:00 +0000\r\nMessage-ID: <notes@example.org>\r\n\r\n' +
-  'From the engine room:\r\n>From quoted\r\nthe end\r\n';
+const { report: REPORT, lunch: LUNCH, old: OLD } = ARCHIVE_MAIL;
 const MAIL = [REPORT, LUNCH, OLD];
 
 const ENV = { PW: 'secret', TZ: 'UTC' };

@@ -120,3 +120,21 @@ export function jsonLines(stdout: string): Record<string, unknown>[] {
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+/** Three messages for the archive commands' tests (SQLite and PostgreSQL): a multipart
+ * report with a CSV attachment, a lunch note, an older note with a From_ line to quote. */
+export const ARCHIVE_MAIL = {
+  report:
+    'From: Ada Lovelace <ada@example.org>\r\nTo: Demo <demo@example.net>\r\nSubject: Quarterly report\r\n' +
+    'Date: Fri, 1 Mar 2024 10:00:00 +0000\r\nMessage-ID: <report@example.org>\r\nMIME-Version: 1.0\r\n' +
+    'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n' +
+    'The figures are attached.\r\n--b1\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename="q1.csv"\r\n\r\n' +
+    'a,b\r\n1,2\r\n--b1--\r\n',
+  lunch:
+    'From: Bob <bob@example.org>\r\nTo: Demo <demo@example.net>\r\nSubject: Lunch?\r\n' +
+    'Date: Sat, 2 Mar 2024 12:00:00 +0000\r\nMessage-ID: <lunch@example.org>\r\n\r\nNoon at the usual place.\r\n',
+  old:
+    'From: Ada Lovelace <ada@example.org>\r\nTo: Demo <demo@example.net>\r\nSubject: Notes on the engine\r\n' +
+    'Date: Thu, 1 Feb 2024 09:00:00 +0000\r\nMessage-ID: <notes@example.org>\r\n\r\n' +
+    'From the engine room:\r\n>From quoted\r\nthe end\r\n',
+} as const;
