@@ -236,11 +236,21 @@ export async function runFetch(
   };
   await Promise.all(Array.from({ length: Math.min(jobs, accounts.length) }, worker));
   const final = results.map((r, i) => r ?? notStartedResult(accounts[i]!.config, dryRun));
-  const codes = final.map((r) => r.exitCode);
+  return conclude(reporter, final, signal);
+}
+
+/** The exit code (the worst of the accounts', `more`, and 130 when interrupted) and the summary. */
+function conclude(
+  reporter: Reporter,
+  results: AccountResult[],
+  signal: AbortSignal | undefined,
+  more: readonly number[] = [],
+): RunOutcome {
+  const codes = [...results.map((r) => r.exitCode), ...more];
   if (signal?.aborted) codes.push(ExitCode.interrupted);
   const exitCode = worstExitCode(codes);
-  reporter.finish(final, exitCode);
-  return { exitCode, results: final };
+  reporter.finish(results, exitCode);
+  return { exitCode, results };
 }
 
 /** `--shared`: this process is one of many workers sharing the accounts through PostgreSQL. */
@@ -258,11 +268,7 @@ async function runShared(
   );
   const prepared = new Map(accounts.map((a) => [a.config.name, a]));
   const done: AccountResult[] = [];
-  const finish = (exitCode: number): RunOutcome => {
-    reporter.finish(done, exitCode);
-    return { exitCode, results: done };
-  };
-  const results = await runSharedWorker(
+  const reached = await runSharedWorker(
     accounts.map((a) => a.config),
     {
       url: flags.shared!,
@@ -302,13 +308,13 @@ async function runShared(
       done.push(result);
       return { value: result, error: result.error?.message };
     },
-  ).catch((error: unknown) => {
-    if (!(error instanceof SharedDatabaseError)) throw error;
-    stderr.write(`pop3kit fetch: error: ${error.message}\n`);
-    return undefined;
-  });
-  const codes = done.map((r) => r.exitCode);
-  if (results === undefined) codes.push(ExitCode.network);
-  if (signal?.aborted) codes.push(ExitCode.interrupted);
-  return finish(worstExitCode(codes));
+  ).then(
+    () => true,
+    (error: unknown) => {
+      if (!(error instanceof SharedDatabaseError)) throw error;
+      stderr.write(`pop3kit fetch: error: ${error.message}\n`);
+      return false;
+    },
+  );
+  return conclude(reporter, done, signal, reached ? [] : [ExitCode.network]);
 }
