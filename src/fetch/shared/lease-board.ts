@@ -145,14 +145,17 @@ export class LeaseBoard {
     return (rows[0] as { n: number }).n;
   }
 
-  /** When the next of `accounts` falls due or a lease runs out (for a worker with nothing to do). */
-  async nextChange(accounts: readonly string[]): Promise<Date | undefined> {
+  /** Milliseconds until the next of `accounts` falls due or a lease runs out, by the
+   * database's clock (negative when one already has; undefined when none will). */
+  async msUntilNextChange(accounts: readonly string[]): Promise<number | undefined> {
     const { rows } = await this.#pool.query(
-      `SELECT min(CASE WHEN expires_at IS NOT NULL THEN expires_at ELSE next_poll_at END) AS at
+      `SELECT extract(epoch FROM min(CASE WHEN expires_at IS NOT NULL THEN expires_at ELSE next_poll_at END)
+                                 - now()) * 1000 AS ms
        FROM fetch_accounts WHERE account = ANY($1::text[])`,
       [accounts],
     );
-    return (rows[0] as { at: Date | null }).at ?? undefined;
+    const ms = (rows[0] as { ms: string | number | null }).ms;
+    return ms === null ? undefined : Number(ms);
   }
 
   /** The account's retrieval state as the last worker to poll it left it. */

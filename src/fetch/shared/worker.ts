@@ -151,8 +151,7 @@ export async function runSharedWorker<T>(
 /** Waits for a lease to run out or an account to fall due, but rechecks at least every second
  * or so (a release by another worker is not announced). */
 async function idle(board: LeaseBoard, names: readonly string[], leaseMs: number, signal?: AbortSignal) {
-  const [at, now] = await Promise.all([board.nextChange(names), board.now()]);
-  const wait = at === undefined ? 1000 : at.getTime() - now.getTime();
+  const wait = (await board.msUntilNextChange(names)) ?? 1000;
   await sleep(Math.max(50, Math.min(wait, 1000, leaseMs / 4)), undefined, { signal }).catch(() => {});
 }
 
