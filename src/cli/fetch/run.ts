@@ -5,6 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { isSharedDestination } from '../../fetch/shared/destination.js';
 import type { AccountConfig, FetchOptions, FetchSummary } from '../../fetch/types.js';
 import { loadConfigFile } from './config-file.js';
 import { ExitCode, worstExitCode } from './exit-codes.js';
@@ -96,9 +97,7 @@ async function prepare(flags: FetchFlags, io: CliIo): Promise<{ accounts: Prepar
 /** Shared workers may run on other machines: every account must deliver where all can reach. */
 function checkShared(flags: FetchFlags, accounts: readonly PreparedAccount[]): void {
   if (flags.shared === undefined) return;
-  const local = accounts.filter(
-    ({ config: { destination: d } }) => d.kind !== 'archive' || d.store !== 'postgres',
-  );
+  const local = accounts.filter(({ config }) => !isSharedDestination(config));
   if (local.length > 0)
     throw new UsageError(
       `with --shared every account must deliver into a PostgreSQL archive (to: archive:postgres://...), ` +

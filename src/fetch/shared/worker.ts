@@ -21,6 +21,7 @@ import { redactUrl } from '../archive-url.js';
 import { archiveLocation } from '../archive-writer.js';
 import { type StateRow, StateStore } from '../state-store.js';
 import type { AccountConfig } from '../types.js';
+import { isSharedDestination } from './destination.js';
 import { type Lease, LeaseBoard, type Which } from './lease-board.js';
 import { keepLease } from './lease-keeper.js';
 
@@ -75,10 +76,6 @@ export type AccountWork<T> = (
   config: AccountConfig,
   signal: AbortSignal,
 ) => Promise<{ value: T; error?: string }>;
-
-export function isSharedDestination(config: AccountConfig): boolean {
-  return config.destination.kind === 'archive' && config.destination.store === 'postgres';
-}
 
 /**
  * Runs the worker until its round is done (or, with `intervalMs`, until `signal`); resolves to
